@@ -1,0 +1,31 @@
+using AnnSql.Sql.Types;
+
+namespace AnnSql.Sql.Binding;
+
+/// <summary>A column visible to expressions: its range-table alias, name, type and origin (for RowDescription).</summary>
+public sealed record ScopeColumn(string? Table, string Name, SqlType Type, uint TableOid = 0, short AttributeNumber = 0)
+{
+    /// <summary>Hidden columns (junk) are not expanded by <c>*</c>.</summary>
+    public bool Hidden { get; init; }
+}
+
+/// <summary>
+/// The columns one query level can reference, in row order, and the enclosing level's scope for correlated references.
+/// </summary>
+public sealed class Scope(Scope? parent)
+{
+    public Scope? Parent { get; } = parent;
+
+    public List<ScopeColumn> Columns { get; } = [];
+
+    /// <summary>Set when an expression bound in an inner query referenced this scope or one of its parents.</summary>
+    public bool ReferencedFromInside { get; set; }
+
+    /// <summary>Set on the inner scope when it referenced an outer level (the subquery is correlated).</summary>
+    public bool IsCorrelated { get; set; }
+
+    /// <summary>Aggregation state while binding a grouped query's select list, HAVING and ORDER BY.</summary>
+    public AggregationContext? Aggregation { get; set; }
+
+    public void AddRange(IEnumerable<ScopeColumn> columns) => Columns.AddRange(columns);
+}

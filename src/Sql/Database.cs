@@ -1,0 +1,394 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text.Json;
+using AnnSql.Sql.Catalog;
+using AnnSql.Sql.Errors;
+using AnnSql.Sql.Session;
+using AnnSql.Sql.Storage;
+using AnnSql.Sql.Storage.Tables;
+using AnnSql.Sql.Transactions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AnnSql.Sql;
+
+/// <summary>
+/// One AnnSql database: the data directory, the catalog, the tables' committed rows, the write-ahead log and checkpoints
+/// (DESIGN §2). Commits are serialized by a commit lock, logged, made durable by group commit, and only then made visible
+/// and acknowledged. Startup loads the latest checkpoint and replays the log after its redo LSN.
+/// </summary>
+public sealed partial class Database : IAsyncDisposable
+{
+    private const byte CatalogRecord = 1;
+    private const byte CommitRecord = 2;
+    private const byte OpInsert = 1;
+    private const byte OpDelete = 2;
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { IncludeFields = false };
+
+    private readonly Lock _commitLock = new();
+    private readonly SemaphoreSlim _checkpointGate = new(1, 1);
+    private readonly DataDirectory _directory;
+    private readonly WriteAheadLog _wal;
+    private readonly CheckpointStore _checkpoints;
+    private readonly ILogger _logger;
+    private readonly DatabaseOptions _options;
+    private Dictionary<uint, TableRuntime> _tables = [];
+    private CatalogState _catalog = new();
+    private long _appliedSeq;
+    private long _visibleSeq;
+    private ulong _lastCheckpointLsn;
+    private int _nextSessionId;
+
+    private Database(DataDirectory directory, WriteAheadLog wal, CheckpointStore checkpoints, DatabaseOptions options, ILogger logger)
+    {
+        _directory = directory;
+        _wal = wal;
+        _checkpoints = checkpoints;
+        _options = options;
+        _logger = logger;
+    }
+
+    /// <summary>The current catalog snapshot.</summary>
+    public CatalogState Catalog => Volatile.Read(ref _catalog);
+
+    /// <summary>The highest commit sequence number that is durable and visible to new statements.</summary>
+    public long VisibleSequence => Interlocked.Read(ref _visibleSeq);
+
+    public DatabaseOptions Options => _options;
+
+    public string DataDirectoryPath => _directory.Path;
+
+    /// <summary>
+    /// Opens (creating if needed) the data directory, takes its lock, loads the last checkpoint and replays the log.
+    /// </summary>
+    /// <exception cref="DataDirectoryLockedException">Another server holds the directory.</exception>
+    public static Database Open(DatabaseOptions options, ILogger? logger = null)
+    {
+        logger ??= NullLogger.Instance;
+        var directory = DataDirectory.Open(options.DataDirectory);
+        try
+        {
+            var checkpoints = new CheckpointStore(directory.CheckpointDirectory);
+            var wal = WriteAheadLog.Open(directory.WalDirectory, new WalOptions());
+            var db = new Database(directory, wal, checkpoints, options, logger);
+            db.Recover();
+            return db;
+        }
+        catch
+        {
+            directory.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Creates a session for a client connection (or an embedded caller).</summary>
+    public SqlSession CreateSession(string user, string database) =>
+        new(this, user, database, Interlocked.Increment(ref _nextSessionId));
+
+    internal TableRuntime GetTable(uint oid) =>
+        Volatile.Read(ref _tables).TryGetValue(oid, out var t) ? t : throw new SqlException(SqlState.UndefinedTable, $"relation with OID {oid} does not exist");
+
+    /// <summary>
+    /// Publishes a catalog change: <paramref name="change"/> computes the new catalog from the current one (under the commit
+    /// lock, so DDL is serialized with commits); the change is logged and fsynced before it returns. DDL is not transactional
+    /// in AnnSql: it takes effect at once, even inside a transaction block.
+    /// </summary>
+    public async ValueTask ChangeCatalogAsync(Func<CatalogState, CatalogChange> change, CancellationToken ct)
+    {
+        ulong lsn;
+        lock (_commitLock)
+        {
+            var result = change(_catalog);
+            if (ReferenceEquals(result.State, _catalog) && result.Truncated.Count == 0)
+            {
+                return;
+            }
+
+            lsn = _wal.Append(EncodeCatalogRecord(result));
+            ApplyCatalog(result);
+        }
+
+        await _wal.FlushAsync(lsn, ct);
+        await MaybeCheckpointAsync(ct);
+    }
+
+    /// <summary>
+    /// Commits a transaction's changes: validates them against concurrent commits (unique keys, rows deleted meanwhile), logs
+    /// one commit record, applies it, waits until the log is durable (group commit), then makes it visible. Returns once the
+    /// client may be told it is committed.
+    /// </summary>
+    /// <exception cref="SqlException">23505 on a unique violation found at commit; 40001 when a deleted row was changed concurrently.</exception>
+    public async ValueTask CommitAsync(Transaction txn, CancellationToken ct)
+    {
+        if (!txn.HasChanges)
+        {
+            return;
+        }
+
+        long seq;
+        ulong lsn;
+        lock (_commitLock)
+        {
+            var ops = new List<(TableRuntime Table, long RowId, object?[]? Values)>();
+            foreach (var (oid, changes) in txn.Changes)
+            {
+                if (changes.IsEmpty)
+                {
+                    continue;
+                }
+
+                if (!_tables.TryGetValue(oid, out var table))
+                {
+                    throw new SqlException(SqlState.UndefinedTable, $"relation with OID {oid} was dropped by a concurrent transaction");
+                }
+
+                foreach (long rowId in changes.Deleted)
+                {
+                    var row = table.Data.Get(rowId);
+                    if (row is null || row.DeletedSeq != 0)
+                    {
+                        throw new SqlException("40001", "could not serialize access due to concurrent update");
+                    }
+
+                    ops.Add((table, rowId, null));
+                }
+
+                long next = table.Data.SlotCount;
+                foreach (var values in changes.Inserted)
+                {
+                    if (values is null)
+                    {
+                        continue;
+                    }
+
+                    CheckUniqueAtCommit(table, values, changes);
+                    ops.Add((table, next++, values));
+                }
+            }
+
+            seq = _appliedSeq + 1;
+            lsn = _wal.Append(EncodeCommitRecord(seq, ops));
+            ApplyCommit(seq, ops);
+            _appliedSeq = seq;
+        }
+
+        await _wal.FlushAsync(lsn, ct);
+        PublishVisible(seq);
+        await MaybeCheckpointAsync(ct);
+    }
+
+    private static void CheckUniqueAtCommit(TableRuntime table, object?[] values, PendingTableChanges changes)
+    {
+        foreach (var unique in table.UniqueIndexes)
+        {
+            var key = unique.KeyOf(values);
+            if (key.HasNull)
+            {
+                continue;
+            }
+
+            var existing = unique.Find(key);
+            if (existing is not null && !changes.Deleted.Contains(existing.RowId))
+            {
+                throw UniqueViolation(table.Info, unique, key);
+            }
+        }
+    }
+
+    internal static SqlException UniqueViolation(TableInfo table, UniqueIndex unique, RowKey key)
+    {
+        var names = string.Join(", ", unique.KeyOrdinals.Select(o => table.Columns[o].Name));
+        var vals = string.Join(", ", key.Values.Select((v, i) => v is null ? "null"
+            : Types.TypeIO.FormatText(v, table.Columns[unique.KeyOrdinals[i]].Type)));
+        return new SqlException(SqlState.UniqueViolation, $"duplicate key value violates unique constraint \"{unique.Index.Name}\"",
+            detail: $"Key ({names})=({vals}) already exists.")
+        {
+            SchemaName = table.Schema,
+            TableName = table.Name,
+            ConstraintName = unique.Index.Name,
+        };
+    }
+
+    private void PublishVisible(long seq)
+    {
+        long current;
+        do
+        {
+            current = Interlocked.Read(ref _visibleSeq);
+            if (current >= seq)
+            {
+                return;
+            }
+        }
+        while (Interlocked.CompareExchange(ref _visibleSeq, seq, current) != current);
+    }
+
+    private void ApplyCommit(long seq, List<(TableRuntime Table, long RowId, object?[]? Values)> ops)
+    {
+        foreach (var (table, rowId, values) in ops)
+        {
+            if (values is null)
+            {
+                var row = table.Data.Get(rowId);
+                if (row is not null)
+                {
+                    row.MarkDeleted(seq);
+                    foreach (var u in table.UniqueIndexes)
+                    {
+                        u.Remove(row);
+                    }
+                }
+            }
+            else
+            {
+                var row = table.Data.Place(rowId, values, seq);
+                foreach (var u in table.UniqueIndexes)
+                {
+                    u.Add(row);
+                }
+
+                AdvanceIdentity(table, values);
+            }
+        }
+    }
+
+    private static void AdvanceIdentity(TableRuntime table, object?[] values)
+    {
+        var columns = table.Info.Columns;
+        for (int i = 0; i < columns.Count; i++)
+        {
+            if ((columns[i].Identity != '\0' || columns[i].SequenceName is not null) && values[i] is { } v && Types.SqlValues.IsNumber(v))
+            {
+                table.Data.AdvanceIdentityPast(Types.SqlValues.ToInt64(v));
+            }
+        }
+    }
+
+    private void ApplyCatalog(CatalogChange change)
+    {
+        var tables = new Dictionary<uint, TableRuntime>(_tables);
+        foreach (var oid in tables.Keys.ToList())
+        {
+            if (!change.State.Tables.ContainsKey(oid))
+            {
+                tables.Remove(oid);
+            }
+        }
+
+        foreach (var (oid, info) in change.State.Tables)
+        {
+            if (!tables.TryGetValue(oid, out var runtime))
+            {
+                runtime = new TableRuntime(info);
+                tables[oid] = runtime;
+            }
+
+            runtime.Info = info;
+            if (change.Truncated.Contains(oid))
+            {
+                runtime.Data.Clear();
+            }
+
+            runtime.RebuildUniqueIndexes();
+        }
+
+        Volatile.Write(ref _tables, tables);
+        Volatile.Write(ref _catalog, change.State);
+    }
+
+    private static byte[] EncodeCatalogRecord(CatalogChange change)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(change, JsonOptions);
+        var record = new byte[1 + json.Length];
+        record[0] = CatalogRecord;
+        json.CopyTo(record, 1);
+        return record;
+    }
+
+    private static byte[] EncodeCommitRecord(long seq, List<(TableRuntime Table, long RowId, object?[]? Values)> ops)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        var head = buffer.GetSpan(13);
+        head[0] = CommitRecord;
+        BinaryPrimitives.WriteInt64LittleEndian(head[1..], seq);
+        BinaryPrimitives.WriteInt32LittleEndian(head[9..], ops.Count);
+        buffer.Advance(13);
+        foreach (var (table, rowId, values) in ops)
+        {
+            var op = buffer.GetSpan(13);
+            op[0] = values is null ? OpDelete : OpInsert;
+            BinaryPrimitives.WriteUInt32LittleEndian(op[1..], table.Info.Oid);
+            BinaryPrimitives.WriteInt64LittleEndian(op[5..], rowId);
+            buffer.Advance(13);
+            if (values is not null)
+            {
+                RowCodec.Write(buffer, table.Info.Columns, values);
+            }
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private void ReplayRecord(ReadOnlySpan<byte> payload)
+    {
+        switch (payload[0])
+        {
+            case CatalogRecord:
+                var change = JsonSerializer.Deserialize<CatalogChange>(payload[1..], JsonOptions)
+                    ?? throw new InvalidDataException("empty catalog record");
+                ApplyCatalog(change);
+                break;
+            case CommitRecord:
+                long seq = BinaryPrimitives.ReadInt64LittleEndian(payload[1..]);
+                int count = BinaryPrimitives.ReadInt32LittleEndian(payload[9..]);
+                int offset = 13;
+                var ops = new List<(TableRuntime, long, object?[]?)>(count);
+                for (int i = 0; i < count; i++)
+                {
+                    byte op = payload[offset];
+                    uint oid = BinaryPrimitives.ReadUInt32LittleEndian(payload[(offset + 1)..]);
+                    long rowId = BinaryPrimitives.ReadInt64LittleEndian(payload[(offset + 5)..]);
+                    offset += 13;
+                    var table = _tables[oid];
+                    object?[]? values = op == OpInsert ? RowCodec.Read(payload, ref offset, table.Info.Columns) : null;
+                    ops.Add((table, rowId, values));
+                }
+
+                if (seq > _appliedSeq)
+                {
+                    ApplyCommit(seq, ops);
+                    _appliedSeq = seq;
+                }
+
+                break;
+            default:
+                throw new InvalidDataException($"unknown log record kind {payload[0]}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await CheckpointAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is IOException or SqlException or ObjectDisposedException)
+        {
+            LogShutdownCheckpointFailed(_logger, ex);
+        }
+
+        await _wal.DisposeAsync();
+        _directory.Dispose();
+        _checkpointGate.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "checkpoint at shutdown failed; the log will be replayed at the next start")]
+    private static partial void LogShutdownCheckpointFailed(ILogger logger, Exception exception);
+}
+
+/// <summary>A new catalog state and the tables whose rows a TRUNCATE removed.</summary>
+public sealed record CatalogChange(CatalogState State, IReadOnlyList<uint> Truncated)
+{
+    public static CatalogChange Of(CatalogState state) => new(state, []);
+}

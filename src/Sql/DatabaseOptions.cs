@@ -1,0 +1,14 @@
+namespace AnnSql.Sql;
+
+/// <summary>Engine options: where data lives and when checkpoints run.</summary>
+public sealed class DatabaseOptions
+{
+    /// <summary>The data directory (created if missing).</summary>
+    public string DataDirectory { get; set; } = "annsql-data";
+
+    /// <summary>Log bytes written since the last checkpoint that trigger an automatic checkpoint.</summary>
+    public long CheckpointWalBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>The version string <c>version()</c> and <c>server_version</c> report.</summary>
+    public string ServerVersion { get; set; } = "15.8";
+}

@@ -1,0 +1,64 @@
+using System.Text;
+
+namespace AnnSql.Sql.Execution.Plan;
+
+/// <summary>
+/// A physical operator. <see cref="Execute"/> yields rows lazily (pull model); a yielded array may be shared with storage and
+/// must not be modified. <paramref name="outer"/> is the enclosing query's frame for correlated references.
+/// </summary>
+public abstract class PlanNode
+{
+    public abstract IReadOnlyList<OutputColumn> Columns { get; }
+
+    public abstract IEnumerable<object?[]> Execute(ExecutionContext ctx, EvalContext? outer);
+
+    /// <summary>Children, for EXPLAIN.</summary>
+    public virtual IEnumerable<PlanNode> Children => [];
+
+    /// <summary>The EXPLAIN line of this node (PostgreSQL's wording where one exists).</summary>
+    public abstract string ExplainLabel { get; }
+
+    /// <summary>Extra EXPLAIN detail lines (filters, keys).</summary>
+    public virtual IEnumerable<string> ExplainDetails => [];
+
+    /// <summary>Rows this node produced in the last execution (EXPLAIN ANALYZE).</summary>
+    public long ActualRows { get; protected set; }
+
+    /// <summary>Renders the plan tree like PostgreSQL's text EXPLAIN (without costs).</summary>
+    public void Explain(List<string> lines, int depth, bool analyze)
+    {
+        var sb = new StringBuilder();
+        if (depth > 0)
+        {
+            sb.Append(' ', (depth * 6) - 4).Append("->  ");
+        }
+
+        sb.Append(ExplainLabel);
+        if (analyze)
+        {
+            sb.Append(System.Globalization.CultureInfo.InvariantCulture, $" (actual rows={ActualRows} loops=1)");
+        }
+
+        lines.Add(sb.ToString());
+        string pad = new(' ', depth == 0 ? 2 : (depth * 6) + 2);
+        foreach (var d in ExplainDetails)
+        {
+            lines.Add(pad + d);
+        }
+
+        foreach (var c in Children)
+        {
+            c.Explain(lines, depth + 1, analyze);
+        }
+    }
+
+    protected IEnumerable<object?[]> Count(IEnumerable<object?[]> rows)
+    {
+        ActualRows = 0;
+        foreach (var r in rows)
+        {
+            ActualRows++;
+            yield return r;
+        }
+    }
+}

@@ -1,0 +1,139 @@
+using AnnSql.Sql.Catalog;
+using AnnSql.Sql.Execution.Expressions;
+using AnnSql.Sql.Transactions;
+using AnnSql.Sql.Types;
+
+namespace AnnSql.Sql.Execution.Plan;
+
+/// <summary>
+/// Exact k-nearest-neighbour scan for <c>ORDER BY col &lt;op&gt; q LIMIT k</c>: one pass over the visible rows that pass the
+/// filter, distances from the SIMD kernels, and a bounded max-heap of the k best (distance, row id) pairs; never a full sort.
+/// Rows come out in exact distance order, ties broken by row id. NaN distances sort last, as PostgreSQL orders NaN.
+/// </summary>
+public sealed class VectorTopKNode(
+    TableInfo table,
+    string alias,
+    IReadOnlyList<OutputColumn> columns,
+    int vectorOrdinal,
+    string operatorName,
+    BoundExpr query,
+    BoundExpr limit,
+    BoundExpr? offset,
+    BoundExpr? filter,
+    Func<object, object, double> distance) : PlanNode
+{
+    private sealed class WorstFirst : IComparer<(double Distance, long RowId)>
+    {
+        public static readonly WorstFirst Instance = new();
+
+        public int Compare((double Distance, long RowId) x, (double Distance, long RowId) y)
+        {
+            int c = y.Distance.CompareTo(x.Distance);
+            return c != 0 ? c : y.RowId.CompareTo(x.RowId);
+        }
+    }
+
+    public override IReadOnlyList<OutputColumn> Columns => columns;
+
+    public override IEnumerable<object?[]> Execute(ExecutionContext ctx, EvalContext? outer) => Count(Run(ctx, outer));
+
+    private IEnumerable<object?[]> Run(ExecutionContext ctx, EvalContext? outer)
+    {
+        var eval = new EvalContext(ctx, outer);
+        var q = query.Eval(eval);
+        long k = limit.Eval(eval) is { } l ? SqlValues.ToInt64(l) : long.MaxValue;
+        long skip = offset?.Eval(eval) is { } o ? SqlValues.ToInt64(o) : 0;
+        if (k < 0)
+        {
+            throw new Errors.SqlException("2201W", "LIMIT must not be negative");
+        }
+
+        long keep = k == long.MaxValue ? long.MaxValue : k + skip;
+        if (keep == 0)
+        {
+            yield break;
+        }
+
+        var heap = new PriorityQueue<(double, long), (double, long)>(WorstFirst.Instance);
+        var nullRows = new List<long>();
+        var pending = ctx.Session.Transaction?.Find(table.Oid);
+        long computations = 0;
+        foreach (var (rowId, values) in SeqScanNode.Scan(ctx, table.Oid))
+        {
+            if (filter is not null)
+            {
+                eval.Row = values;
+                if (filter.Eval(eval) is not true)
+                {
+                    continue;
+                }
+            }
+
+            var v = values[vectorOrdinal];
+            if (v is null || q is null)
+            {
+                // NULL distances sort after every value (ORDER BY ... ASC NULLS LAST).
+                nullRows.Add(rowId);
+                continue;
+            }
+
+            double d = distance(v, q);
+            computations++;
+            if (double.IsNaN(d))
+            {
+                d = double.PositiveInfinity;
+            }
+
+            var item = (d, rowId);
+            if (heap.Count < keep)
+            {
+                heap.Enqueue(item, item);
+            }
+            else if (WorstFirst.Instance.Compare(item, heap.Peek()) > 0)
+            {
+                heap.EnqueueDequeue(item, item);
+            }
+        }
+
+        ctx.DistanceComputations += computations;
+        var ordered = new (double Distance, long RowId)[heap.Count];
+        for (int i = ordered.Length - 1; i >= 0; i--)
+        {
+            ordered[i] = heap.Dequeue();
+        }
+
+        var data = ctx.Session.Database.GetTable(table.Oid).Data;
+        long emitted = 0;
+        foreach (var (_, rowId) in ordered.Select(x => (x.Distance, x.RowId)).Concat(nullRows.Select(r => (double.NaN, r))))
+        {
+            if (emitted >= keep)
+            {
+                yield break;
+            }
+
+            emitted++;
+            if (emitted <= skip)
+            {
+                continue;
+            }
+
+            yield return rowId >= 0 ? data.Get(rowId)!.Values : pending!.Inserted[PendingTableChanges.PendingIndex(rowId)]!;
+        }
+    }
+
+    public override string ExplainLabel => alias == table.Name ? $"Seq Scan on {table.Name}" : $"Seq Scan on {table.Name} {alias}";
+
+    public override IEnumerable<string> ExplainDetails
+    {
+        get
+        {
+            var lines = new List<string> { $"Exact Top-K: {columns[vectorOrdinal].Name} {operatorName} {query.Fingerprint}" };
+            if (filter is not null)
+            {
+                lines.Add($"Filter: {filter.Fingerprint}");
+            }
+
+            return lines;
+        }
+    }
+}

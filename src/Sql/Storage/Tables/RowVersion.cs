@@ -1,0 +1,34 @@
+namespace AnnSql.Sql.Storage.Tables;
+
+/// <summary>
+/// One stored row version: its column values (see <see cref="Types.SqlType"/> for the CLR types), the commit sequence number
+/// of the transaction that created it and of the one that deleted it (0 while live). A statement with snapshot S sees the
+/// version when <c>CreatedSeq &lt;= S</c> and (<c>DeletedSeq == 0</c> or <c>DeletedSeq &gt; S</c>): MVCC-lite, DESIGN §2.
+/// </summary>
+public sealed class RowVersion(long rowId, object?[] values, long createdSeq)
+{
+    private long _deletedSeq;
+
+    /// <summary>Stable row id: the row's slot in its table.</summary>
+    public long RowId { get; } = rowId;
+
+    public object?[] Values { get; } = values;
+
+    public long CreatedSeq { get; } = createdSeq;
+
+    public long DeletedSeq => Volatile.Read(ref _deletedSeq);
+
+    /// <summary>True when a statement whose snapshot is <paramref name="snapshot"/> sees this version.</summary>
+    public bool IsVisible(long snapshot)
+    {
+        if (CreatedSeq > snapshot)
+        {
+            return false;
+        }
+
+        long d = DeletedSeq;
+        return d == 0 || d > snapshot;
+    }
+
+    internal void MarkDeleted(long seq) => Volatile.Write(ref _deletedSeq, seq);
+}
