@@ -26,6 +26,15 @@ public sealed class ConstantExpr(object? value, SqlType type) : BoundExpr(type)
 {
     public object? Value { get; } = value;
 
+    /// <summary>Offset of the literal in the query text, for errors raised when it is converted to its context's type.</summary>
+    public int LiteralPosition { get; private set; } = -1;
+
+    public ConstantExpr WithPosition(int position)
+    {
+        LiteralPosition = position;
+        return this;
+    }
+
     public override object? Eval(EvalContext ctx) => Value;
 
     public override bool IsConstant => true;
