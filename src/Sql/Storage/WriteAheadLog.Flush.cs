@@ -19,6 +19,9 @@ public sealed partial class WriteAheadLog
     private bool _segmentDirty;
     private readonly List<ulong> _batchBoundaries = [];
 
+    /// <summary>Test seam: runs before each segment fsync; throwing from it simulates a failed fsync.</summary>
+    internal Action? BeforeFsync { get; set; }
+
     /// <summary>
     /// Returns once every record ending at or before <paramref name="upToLsn"/> is written and fsynced. Concurrent
     /// callers share one write + fsync (group commit); callers arriving during an fsync wait for the next round.
@@ -219,6 +222,7 @@ public sealed partial class WriteAheadLog
             return;
         }
 
+        BeforeFsync?.Invoke();
         long started = Stopwatch.GetTimestamp();
         _segmentStream.Flush(flushToDisk: true);
         StorageMetrics.WalFsyncDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);

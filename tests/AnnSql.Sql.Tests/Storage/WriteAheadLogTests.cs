@@ -1,9 +1,10 @@
 using AnnSql.Sql.Storage;
+using Xunit.Abstractions;
 using static AnnSql.Sql.Tests.Storage.WalTestData;
 
 namespace AnnSql.Sql.Tests.Storage;
 
-public sealed class WriteAheadLogTests
+public sealed class WriteAheadLogTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task Records_of_random_sizes_round_trip_across_segments_and_reopen()
@@ -216,6 +217,7 @@ public sealed class WriteAheadLogTests
             Assert.Equal(wal.EndLsn, wal.DurableLsn);
         }
 
+        output.WriteLine($"{fsyncs} fsyncs for {Writers * PerWriter} commits");
         Assert.True(fsyncs < Writers * PerWriter, $"{fsyncs} fsyncs for {Writers * PerWriter} commits");
         Assert.True(fsyncs > 0);
 
@@ -345,5 +347,46 @@ public sealed class WriteAheadLogTests
         var ex = Assert.Throws<InvalidDataException>(() => WriteAheadLog.Open(dir.Path, SmallSegments));
         Assert.Contains("missing", ex.Message, StringComparison.Ordinal);
         Assert.Equal(segments.Length - 1, SegmentFiles(dir.Path).Length);
+    }
+
+    [Fact]
+    public async Task A_failed_fsync_fails_every_waiter_and_makes_the_log_unusable()
+    {
+        using var dir = new TempDirectory();
+        await using WriteAheadLog wal = WriteAheadLog.Open(dir.Path, SmallSegments);
+        await wal.AppendAndFlushAsync(new byte[] { 1 }, CancellationToken.None);
+        var failure = new IOException("simulated EIO");
+        wal.BeforeFsync = () => throw failure;
+
+        Task<ulong>[] commits = Enumerable.Range(0, 8)
+            .Select(i => wal.AppendAndFlushAsync(new byte[] { (byte)i }, CancellationToken.None).AsTask())
+            .ToArray();
+        foreach (Task<ulong> commit in commits)
+        {
+            Assert.Same(failure, await Assert.ThrowsAsync<IOException>(() => commit));
+        }
+
+        var append = Assert.Throws<IOException>(() => wal.Append([2]));
+        Assert.Same(failure, append.InnerException);
+        Assert.Contains("unusable", append.Message, StringComparison.Ordinal);
+        var flush = await Assert.ThrowsAsync<IOException>(async () => await wal.FlushAsync(wal.EndLsn, CancellationToken.None));
+        Assert.Same(failure, flush.InnerException);
+    }
+
+    [Fact]
+    public async Task Canceling_a_wait_does_not_cancel_the_flush()
+    {
+        using var dir = new TempDirectory();
+        await using WriteAheadLog wal = WriteAheadLog.Open(dir.Path, SmallSegments);
+        using var release = new ManualResetEventSlim();
+        wal.BeforeFsync = () => release.Wait();
+        ulong end = wal.Append([1]);
+        using var cts = new CancellationTokenSource();
+        ValueTask wait = wal.FlushAsync(end, cts.Token);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await wait);
+        release.Set();
+        await wal.FlushAsync(end, CancellationToken.None);
+        Assert.Equal(end, wal.DurableLsn);
     }
 }
