@@ -1,0 +1,37 @@
+using System.Buffers.Binary;
+using System.Numerics;
+
+namespace AnnSql.Sql.Storage;
+
+/// <summary>
+/// CRC-32C (Castagnoli), the checksum PostgreSQL uses for WAL records (src/include/port/pg_crc32c.h).
+/// Built on <see cref="BitOperations.Crc32C(uint, ulong)"/>, which uses the SSE4.2 / ARMv8 instruction when present.
+/// </summary>
+internal static class Crc32C
+{
+    /// <summary>Initial value to pass to <see cref="Append"/>; finish with <see cref="Finish"/>.</summary>
+    public const uint Seed = 0xFFFF_FFFFu;
+
+    /// <summary>Folds <paramref name="data"/> into a running (not yet finished) CRC.</summary>
+    public static uint Append(uint crc, ReadOnlySpan<byte> data)
+    {
+        while (data.Length >= sizeof(ulong))
+        {
+            crc = BitOperations.Crc32C(crc, BinaryPrimitives.ReadUInt64LittleEndian(data));
+            data = data[sizeof(ulong)..];
+        }
+
+        foreach (byte b in data)
+        {
+            crc = BitOperations.Crc32C(crc, b);
+        }
+
+        return crc;
+    }
+
+    /// <summary>Turns a running CRC into the final checksum value.</summary>
+    public static uint Finish(uint crc) => ~crc;
+
+    /// <summary>CRC-32C of one buffer.</summary>
+    public static uint Compute(ReadOnlySpan<byte> data) => Finish(Append(Seed, data));
+}

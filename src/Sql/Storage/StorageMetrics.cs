@@ -1,0 +1,24 @@
+using System.Diagnostics.Metrics;
+
+namespace AnnSql.Sql.Storage;
+
+/// <summary>
+/// Storage instruments on the <c>AnnSql.Sql</c> meter (OpenTelemetry naming, units in the instrument). Host exports
+/// them; the library only records.
+/// </summary>
+public static class StorageMetrics
+{
+    /// <summary>Name of the meter shared by the SQL engine's instruments.</summary>
+    public const string MeterName = "AnnSql.Sql";
+
+    /// <summary>The <c>AnnSql.Sql</c> meter.</summary>
+    public static readonly Meter Meter = new(MeterName);
+
+    /// <summary>Duration of each WAL segment fsync, in seconds (<c>annsql.wal.fsync.duration</c>).</summary>
+    public static readonly Histogram<double> WalFsyncDuration = Meter.CreateHistogram<double>(
+        "annsql.wal.fsync.duration", unit: "s", description: "Duration of WAL fsync calls.");
+
+    /// <summary>Bytes written to WAL segment files, record headers included (<c>annsql.wal.bytes</c>).</summary>
+    public static readonly Counter<long> WalBytes = Meter.CreateCounter<long>(
+        "annsql.wal.bytes", unit: "By", description: "Bytes written to the write-ahead log.");
+}
