@@ -1,5 +1,6 @@
 using System.Globalization;
 using AnnSql.Sql.Ast;
+using AnnSql.Sql.Catalog.System;
 using AnnSql.Sql.Errors;
 using AnnSql.Sql.Execution;
 using AnnSql.Sql.Execution.Expressions;

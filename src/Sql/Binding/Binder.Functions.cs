@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using AnnSql.Sql.Ast;
 using AnnSql.Sql.Errors;
 using AnnSql.Sql.Execution;

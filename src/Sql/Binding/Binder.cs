@@ -437,7 +437,7 @@ public sealed partial class Binder
         Ast.CaseExpr => "case",
         ExistsExpr => "exists",
         ArrayExpr or ArraySubqueryExpr => "array",
-        SubqueryExpr s when s.Query.Body is SelectCore { Items.Count: 1 } core => DefaultName(core.Items[0].Expression),
+        Ast.SubqueryExpr s when s.Query.Body is SelectCore { Items.Count: 1 } core => DefaultName(core.Items[0].Expression),
         SpecialValue sv => sv.Name,
         CollateExpr ce => DefaultName(ce.Operand),
         SubscriptExpr se => DefaultName(se.Operand),

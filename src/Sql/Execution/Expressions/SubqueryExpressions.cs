@@ -26,7 +26,7 @@ public enum SubqueryKind
 public sealed class SubqueryExpr(PlanNode plan, SubqueryKind kind, bool correlated, SqlType type,
     BoundExpr? left = null, Func<object, object, bool?>? comparison = null) : BoundExpr(type)
 {
-    private ExecutionContext? _cachedFor;
+    private QueryContext? _cachedFor;
     private object? _cached;
 
     public PlanNode Plan => plan;

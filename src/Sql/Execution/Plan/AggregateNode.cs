@@ -25,7 +25,7 @@ public sealed class AggregateNode(PlanNode input, BoundExpr[] groupKeys, Aggrega
 {
     public override IReadOnlyList<OutputColumn> Columns => columns;
 
-    public override IEnumerable<object?[]> Execute(ExecutionContext ctx, EvalContext? outer) => Count(Run(ctx, outer));
+    public override IEnumerable<object?[]> Execute(QueryContext ctx, EvalContext? outer) => Count(Run(ctx, outer));
 
     private sealed class Group(object?[] keys, IAggregateState[] states, HashSet<RowKey>?[] seen)
     {
@@ -39,7 +39,7 @@ public sealed class AggregateNode(PlanNode input, BoundExpr[] groupKeys, Aggrega
     private Group NewGroup(object?[] keys) => new(keys, aggregates.Select(a => a.Factory()).ToArray(),
         aggregates.Select(a => a.Distinct ? new HashSet<RowKey>() : null).ToArray());
 
-    private IEnumerable<object?[]> Run(ExecutionContext ctx, EvalContext? outer)
+    private IEnumerable<object?[]> Run(QueryContext ctx, EvalContext? outer)
     {
         var eval = new EvalContext(ctx, outer);
         var groups = new Dictionary<RowKey, Group>();

@@ -8,7 +8,7 @@ public sealed class SingleRowNode : PlanNode
 {
     public override IReadOnlyList<OutputColumn> Columns => [];
 
-    public override IEnumerable<object?[]> Execute(ExecutionContext ctx, EvalContext? outer)
+    public override IEnumerable<object?[]> Execute(QueryContext ctx, EvalContext? outer)
     {
         ActualRows = 1;
         return [[]];
@@ -24,9 +24,9 @@ public sealed class ValuesNode(IReadOnlyList<OutputColumn> columns, BoundExpr[][
 
     public BoundExpr[][] Rows => rows;
 
-    public override IEnumerable<object?[]> Execute(ExecutionContext ctx, EvalContext? outer) => Count(Run(ctx, outer));
+    public override IEnumerable<object?[]> Execute(QueryContext ctx, EvalContext? outer) => Count(Run(ctx, outer));
 
-    private IEnumerable<object?[]> Run(ExecutionContext ctx, EvalContext? outer)
+    private IEnumerable<object?[]> Run(QueryContext ctx, EvalContext? outer)
     {
         var eval = new EvalContext(ctx, outer);
         foreach (var row in rows)
@@ -53,9 +53,9 @@ public sealed class FilterNode(PlanNode input, BoundExpr predicate) : PlanNode
 
     public override IReadOnlyList<OutputColumn> Columns => input.Columns;
 
-    public override IEnumerable<object?[]> Execute(ExecutionContext ctx, EvalContext? outer) => Count(Run(ctx, outer));
+    public override IEnumerable<object?[]> Execute(QueryContext ctx, EvalContext? outer) => Count(Run(ctx, outer));
 
-    private IEnumerable<object?[]> Run(ExecutionContext ctx, EvalContext? outer)
+    private IEnumerable<object?[]> Run(QueryContext ctx, EvalContext? outer)
     {
         var eval = new EvalContext(ctx, outer);
         foreach (var row in input.Execute(ctx, outer))
@@ -84,9 +84,9 @@ public sealed class ProjectNode(PlanNode input, BoundExpr[] expressions, IReadOn
 
     public override IReadOnlyList<OutputColumn> Columns => columns;
 
-    public override IEnumerable<object?[]> Execute(ExecutionContext ctx, EvalContext? outer) => Count(Run(ctx, outer));
+    public override IEnumerable<object?[]> Execute(QueryContext ctx, EvalContext? outer) => Count(Run(ctx, outer));
 
-    private IEnumerable<object?[]> Run(ExecutionContext ctx, EvalContext? outer)
+    private IEnumerable<object?[]> Run(QueryContext ctx, EvalContext? outer)
     {
         var eval = new EvalContext(ctx, outer);
         foreach (var row in input.Execute(ctx, outer))
@@ -117,9 +117,9 @@ public sealed class LimitNode(PlanNode input, BoundExpr? limit, BoundExpr? offse
 {
     public override IReadOnlyList<OutputColumn> Columns => input.Columns;
 
-    public override IEnumerable<object?[]> Execute(ExecutionContext ctx, EvalContext? outer) => Count(Run(ctx, outer));
+    public override IEnumerable<object?[]> Execute(QueryContext ctx, EvalContext? outer) => Count(Run(ctx, outer));
 
-    private IEnumerable<object?[]> Run(ExecutionContext ctx, EvalContext? outer)
+    private IEnumerable<object?[]> Run(QueryContext ctx, EvalContext? outer)
     {
         var eval = new EvalContext(ctx, outer);
         long max = limit?.Eval(eval) is { } l ? SqlValues.ToInt64(l) : long.MaxValue;
@@ -169,9 +169,9 @@ public sealed class SortNode(PlanNode input, SortKey[] keys) : PlanNode
 {
     public override IReadOnlyList<OutputColumn> Columns => input.Columns;
 
-    public override IEnumerable<object?[]> Execute(ExecutionContext ctx, EvalContext? outer) => Count(Run(ctx, outer));
+    public override IEnumerable<object?[]> Execute(QueryContext ctx, EvalContext? outer) => Count(Run(ctx, outer));
 
-    private IEnumerable<object?[]> Run(ExecutionContext ctx, EvalContext? outer)
+    private IEnumerable<object?[]> Run(QueryContext ctx, EvalContext? outer)
     {
         var eval = new EvalContext(ctx, outer);
         var rows = new List<(object?[] Row, object?[] Keys)>();
@@ -246,9 +246,9 @@ public sealed class DistinctNode(PlanNode input) : PlanNode
 {
     public override IReadOnlyList<OutputColumn> Columns => input.Columns;
 
-    public override IEnumerable<object?[]> Execute(ExecutionContext ctx, EvalContext? outer) => Count(Run(ctx, outer));
+    public override IEnumerable<object?[]> Execute(QueryContext ctx, EvalContext? outer) => Count(Run(ctx, outer));
 
-    private IEnumerable<object?[]> Run(ExecutionContext ctx, EvalContext? outer)
+    private IEnumerable<object?[]> Run(QueryContext ctx, EvalContext? outer)
     {
         var seen = new HashSet<Storage.Tables.RowKey>();
         foreach (var row in input.Execute(ctx, outer))
@@ -270,9 +270,9 @@ public sealed class SetOperationNode(PlanNode left, PlanNode right, Ast.SetOpera
 {
     public override IReadOnlyList<OutputColumn> Columns => columns;
 
-    public override IEnumerable<object?[]> Execute(ExecutionContext ctx, EvalContext? outer) => Count(Run(ctx, outer));
+    public override IEnumerable<object?[]> Execute(QueryContext ctx, EvalContext? outer) => Count(Run(ctx, outer));
 
-    private IEnumerable<object?[]> Run(ExecutionContext ctx, EvalContext? outer)
+    private IEnumerable<object?[]> Run(QueryContext ctx, EvalContext? outer)
     {
         if (op == Ast.SetOperator.Union)
         {
@@ -334,11 +334,11 @@ public sealed class SetOperationNode(PlanNode left, PlanNode right, Ast.SetOpera
 public sealed class MaterializeNode(PlanNode input, string label) : PlanNode
 {
     private List<object?[]>? _rows;
-    private ExecutionContext? _owner;
+    private QueryContext? _owner;
 
     public override IReadOnlyList<OutputColumn> Columns => input.Columns;
 
-    public override IEnumerable<object?[]> Execute(ExecutionContext ctx, EvalContext? outer)
+    public override IEnumerable<object?[]> Execute(QueryContext ctx, EvalContext? outer)
     {
         if (_rows is null || !ReferenceEquals(_owner, ctx))
         {

@@ -14,9 +14,9 @@ public sealed class NestedLoopJoinNode(PlanNode left, PlanNode right, JoinKind k
 
     public override IReadOnlyList<OutputColumn> Columns => _columns;
 
-    public override IEnumerable<object?[]> Execute(ExecutionContext ctx, EvalContext? outer) => Count(Run(ctx, outer));
+    public override IEnumerable<object?[]> Execute(QueryContext ctx, EvalContext? outer) => Count(Run(ctx, outer));
 
-    private IEnumerable<object?[]> Run(ExecutionContext ctx, EvalContext? outer)
+    private IEnumerable<object?[]> Run(QueryContext ctx, EvalContext? outer)
     {
         int lw = left.Columns.Count;
         int rw = right.Columns.Count;
@@ -115,9 +115,9 @@ public sealed class HashJoinNode(PlanNode left, PlanNode right, JoinKind kind, B
 
     public override IReadOnlyList<OutputColumn> Columns => _columns;
 
-    public override IEnumerable<object?[]> Execute(ExecutionContext ctx, EvalContext? outer) => Count(Run(ctx, outer));
+    public override IEnumerable<object?[]> Execute(QueryContext ctx, EvalContext? outer) => Count(Run(ctx, outer));
 
-    private IEnumerable<object?[]> Run(ExecutionContext ctx, EvalContext? outer)
+    private IEnumerable<object?[]> Run(QueryContext ctx, EvalContext? outer)
     {
         int lw = left.Columns.Count;
         int rw = right.Columns.Count;

@@ -4,13 +4,13 @@ namespace AnnSql.Sql.Execution.Plan;
 
 /// <summary>
 /// A physical operator. <see cref="Execute"/> yields rows lazily (pull model); a yielded array may be shared with storage and
-/// must not be modified. <paramref name="outer"/> is the enclosing query's frame for correlated references.
+/// must not be modified. The outer frame passed to <see cref="Execute"/> is the enclosing query's frame for correlated references.
 /// </summary>
 public abstract class PlanNode
 {
     public abstract IReadOnlyList<OutputColumn> Columns { get; }
 
-    public abstract IEnumerable<object?[]> Execute(ExecutionContext ctx, EvalContext? outer);
+    public abstract IEnumerable<object?[]> Execute(QueryContext ctx, EvalContext? outer);
 
     /// <summary>Children, for EXPLAIN.</summary>
     public virtual IEnumerable<PlanNode> Children => [];

@@ -15,14 +15,14 @@ public sealed class SeqScanNode(TableInfo table, string alias, IReadOnlyList<Out
 
     public override IReadOnlyList<OutputColumn> Columns => columns;
 
-    public override IEnumerable<object?[]> Execute(ExecutionContext ctx, EvalContext? outer) =>
+    public override IEnumerable<object?[]> Execute(QueryContext ctx, EvalContext? outer) =>
         Count(ScanRows(ctx).Select(r => r.Values));
 
     /// <summary>The visible rows with their row ids (pending rows of the own transaction have negative ids).</summary>
-    public IEnumerable<(long RowId, object?[] Values)> ScanRows(ExecutionContext ctx) => Scan(ctx, table.Oid);
+    public IEnumerable<(long RowId, object?[] Values)> ScanRows(QueryContext ctx) => Scan(ctx, table.Oid);
 
     /// <summary>Visible rows of a table for the statement in <paramref name="ctx"/>.</summary>
-    public static IEnumerable<(long RowId, object?[] Values)> Scan(ExecutionContext ctx, uint tableOid)
+    public static IEnumerable<(long RowId, object?[] Values)> Scan(QueryContext ctx, uint tableOid)
     {
         var runtime = ctx.Session.Database.GetTable(tableOid);
         var pending = ctx.Session.Transaction?.Find(tableOid);
@@ -75,11 +75,11 @@ public sealed class SeqScanNode(TableInfo table, string alias, IReadOnlyList<Out
 }
 
 /// <summary>A scan of a virtual system table (pg_catalog, information_schema) whose rows are computed per execution.</summary>
-public sealed class SystemScanNode(string name, IReadOnlyList<OutputColumn> columns, Func<ExecutionContext, IEnumerable<object?[]>> rows) : PlanNode
+public sealed class SystemScanNode(string name, IReadOnlyList<OutputColumn> columns, Func<QueryContext, IEnumerable<object?[]>> rows) : PlanNode
 {
     public override IReadOnlyList<OutputColumn> Columns => columns;
 
-    public override IEnumerable<object?[]> Execute(ExecutionContext ctx, EvalContext? outer) => Count(rows(ctx));
+    public override IEnumerable<object?[]> Execute(QueryContext ctx, EvalContext? outer) => Count(rows(ctx));
 
     public override string ExplainLabel => $"Seq Scan on {name}";
 }
@@ -93,7 +93,7 @@ public sealed class FunctionScanNode(string name, IReadOnlyList<OutputColumn> co
 {
     public override IReadOnlyList<OutputColumn> Columns => columns;
 
-    public override IEnumerable<object?[]> Execute(ExecutionContext ctx, EvalContext? outer)
+    public override IEnumerable<object?[]> Execute(QueryContext ctx, EvalContext? outer)
     {
         var eval = new EvalContext(ctx, outer);
         if (outer is not null)

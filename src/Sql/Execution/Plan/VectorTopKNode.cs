@@ -35,9 +35,9 @@ public sealed class VectorTopKNode(
 
     public override IReadOnlyList<OutputColumn> Columns => columns;
 
-    public override IEnumerable<object?[]> Execute(ExecutionContext ctx, EvalContext? outer) => Count(Run(ctx, outer));
+    public override IEnumerable<object?[]> Execute(QueryContext ctx, EvalContext? outer) => Count(Run(ctx, outer));
 
-    private IEnumerable<object?[]> Run(ExecutionContext ctx, EvalContext? outer)
+    private IEnumerable<object?[]> Run(QueryContext ctx, EvalContext? outer)
     {
         var eval = new EvalContext(ctx, outer);
         var q = query.Eval(eval);

@@ -41,6 +41,10 @@ public readonly struct RowKey(object?[] values) : IEquatable<RowKey>
 
     public override bool Equals(object? obj) => obj is RowKey k && Equals(k);
 
+    public static bool operator ==(RowKey left, RowKey right) => left.Equals(right);
+
+    public static bool operator !=(RowKey left, RowKey right) => !left.Equals(right);
+
     public override int GetHashCode()
     {
         var h = new HashCode();

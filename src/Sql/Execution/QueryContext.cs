@@ -6,7 +6,7 @@ namespace AnnSql.Sql.Execution;
 /// What one statement execution sees: its bound parameter values, the snapshot (commit sequence number) that decides row
 /// visibility, the session (settings, transaction) and the cancellation token a CancelRequest trips.
 /// </summary>
-public sealed class ExecutionContext(SqlSession session, object?[] parameters, long snapshot, CancellationToken cancellation)
+public sealed class QueryContext(SqlSession session, object?[] parameters, long snapshot, CancellationToken cancellation)
 {
     public SqlSession Session { get; } = session;
 
@@ -25,11 +25,11 @@ public sealed class ExecutionContext(SqlSession session, object?[] parameters, l
 /// The evaluation frame of expressions: the current row of this query level and the frame of the enclosing query (for
 /// correlated subqueries). Operators reuse one frame per level and set <see cref="Row"/> per row.
 /// </summary>
-public sealed class EvalContext(ExecutionContext execution, EvalContext? outer)
+public sealed class EvalContext(QueryContext execution, EvalContext? outer)
 {
     public object?[] Row { get; set; } = [];
 
     public EvalContext? Outer { get; } = outer;
 
-    public ExecutionContext Execution { get; } = execution;
+    public QueryContext Execution { get; } = execution;
 }

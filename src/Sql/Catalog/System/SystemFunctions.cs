@@ -1,0 +1,123 @@
+using System.Globalization;
+using AnnSql.Sql.Errors;
+using AnnSql.Sql.Execution;
+using AnnSql.Sql.Functions;
+using AnnSql.Sql.Types;
+
+namespace AnnSql.Sql.Catalog.System;
+
+/// <summary>PostgreSQL's system information and catalog functions (docs: "System Information Functions and Operators").</summary>
+internal static class SystemFunctions
+{
+    private static readonly SqlType Any = SqlType.Unknown;
+
+    public static void Register(Action<FunctionDefinition> register)
+    {
+        void Add(string name, SqlType result, SqlType[] ps, ScalarImplementation impl, bool strict = true) =>
+            register(new FunctionDefinition(name, ps, _ => result, impl) { Strict = strict });
+
+        Add("version", SqlType.Text, [], (_, ctx) => $"PostgreSQL {ctx.Execution.Session.Database.Options.ServerVersion} (AnnSql) on x86_64-pc-linux-gnu, compiled by dotnet, 64-bit");
+        Add("current_database", SqlType.Name, [], (_, ctx) => ctx.Execution.Session.DatabaseName);
+        Add("current_schema", SqlType.Name, [], (_, _) => "public");
+        Add("current_schemas", SqlType.ArrayOf(SqlType.Name), [SqlType.Bool], (a, _) => (bool)a[0]! ? new object?[] { "pg_catalog", "public" } : ["public"]);
+        Add("current_user", SqlType.Name, [], (_, ctx) => ctx.Execution.Session.User);
+        Add("session_user", SqlType.Name, [], (_, ctx) => ctx.Execution.Session.User);
+        Add("pg_backend_pid", SqlType.Int4, [], (_, ctx) => ctx.Execution.Session.ProcessId);
+        Add("txid_current", SqlType.Int8, [], (_, ctx) => ctx.Execution.Session.Database.VisibleSequence + 1);
+        Add("pg_is_in_recovery", SqlType.Bool, [], (_, _) => false);
+        Add("inet_server_port", SqlType.Int4, [], (_, _) => null, strict: false);
+        Add("current_setting", SqlType.Text, [SqlType.Text], (a, ctx) => ctx.Execution.Session.Settings.Get((string)a[0]!, missingOk: false));
+        Add("current_setting", SqlType.Text, [SqlType.Text, SqlType.Bool], (a, ctx) => ctx.Execution.Session.Settings.Get((string)a[0]!, missingOk: (bool)a[1]!));
+        Add("set_config", SqlType.Text, [SqlType.Text, SqlType.Text, SqlType.Bool], (a, ctx) =>
+        {
+            ctx.Execution.Session.Settings.Set((string)a[0]!, (string)a[1]!);
+            return ctx.Execution.Session.Settings.Get((string)a[0]!, false);
+        });
+        Add("format_type", SqlType.Text, [SqlType.Oid, SqlType.Int4], (a, _) => FormatType(a[0] is null ? null : (uint)a[0]!, a[1] is null ? -1 : (int)a[1]!), strict: false);
+        Add("pg_get_userbyid", SqlType.Name, [SqlType.Oid], (_, _) => "postgres");
+        Add("pg_encoding_to_char", SqlType.Name, [SqlType.Int4], (a, _) => (int)a[0]! == 6 ? "UTF8" : "SQL_ASCII");
+        Add("pg_table_is_visible", SqlType.Bool, [SqlType.Oid], (_, _) => true);
+        Add("pg_type_is_visible", SqlType.Bool, [SqlType.Oid], (_, _) => true);
+        Add("pg_function_is_visible", SqlType.Bool, [SqlType.Oid], (_, _) => true);
+        Add("pg_relation_is_publishable", SqlType.Bool, [SqlType.Oid], (_, _) => false);
+        Add("has_table_privilege", SqlType.Bool, [Any, Any], (_, _) => true);
+        Add("has_table_privilege", SqlType.Bool, [Any, Any, Any], (_, _) => true);
+        Add("has_schema_privilege", SqlType.Bool, [Any, Any], (_, _) => true);
+        Add("has_database_privilege", SqlType.Bool, [Any, Any], (_, _) => true);
+        Add("pg_column_is_updatable", SqlType.Bool, [SqlType.RegClass, SqlType.Int2, SqlType.Bool], (_, _) => true);
+        Add("obj_description", SqlType.Text, [SqlType.Oid], (_, _) => null);
+        Add("obj_description", SqlType.Text, [SqlType.Oid, SqlType.Name], (_, _) => null);
+        Add("col_description", SqlType.Text, [SqlType.Oid, SqlType.Int4], (_, _) => null);
+        Add("shobj_description", SqlType.Text, [SqlType.Oid, SqlType.Name], (_, _) => null);
+        Add("pg_get_expr", SqlType.Text, [SqlType.Text, SqlType.Oid], (a, _) => a[0]);
+        Add("pg_get_expr", SqlType.Text, [SqlType.Text, SqlType.Oid, SqlType.Bool], (a, _) => a[0]);
+        Add("pg_get_indexdef", SqlType.Text, [SqlType.Oid], (a, ctx) => IndexDef(ctx, (uint)a[0]!));
+        Add("pg_get_indexdef", SqlType.Text, [SqlType.Oid, SqlType.Int4, SqlType.Bool], (a, ctx) => IndexDef(ctx, (uint)a[0]!));
+        Add("pg_get_constraintdef", SqlType.Text, [SqlType.Oid], (a, ctx) => ConstraintDef(ctx, (uint)a[0]!));
+        Add("pg_get_constraintdef", SqlType.Text, [SqlType.Oid, SqlType.Bool], (a, ctx) => ConstraintDef(ctx, (uint)a[0]!));
+        Add("pg_total_relation_size", SqlType.Int8, [SqlType.RegClass], (_, _) => 0L);
+        Add("pg_relation_size", SqlType.Int8, [SqlType.RegClass], (_, _) => 0L);
+        Add("pg_size_pretty", SqlType.Text, [SqlType.Int8], (a, _) => ((long)a[0]!).ToString(CultureInfo.InvariantCulture) + " bytes");
+        Add("array_in", SqlType.Text, [Any], (a, _) => a[0]);
+    }
+
+    /// <summary>format_type(type_oid, typmod): the SQL display name, e.g. <c>vector(3)</c>, <c>character varying(10)</c>.</summary>
+    public static string? FormatType(uint? oid, int typmod)
+    {
+        if (oid is null)
+        {
+            return null;
+        }
+
+        var t = SystemCatalog.AllTypes.FirstOrDefault(x => x.TypeOid == oid);
+        if (t is null)
+        {
+            return "???";
+        }
+
+        if (typmod >= 0 && !t.IsArray)
+        {
+            t = t with { Modifier = typmod };
+        }
+
+        return t.DisplayName;
+    }
+
+    private static string? IndexDef(EvalContext ctx, uint oid)
+    {
+        foreach (var t in ctx.Execution.Session.Database.Catalog.Tables.Values)
+        {
+            foreach (var i in t.Indexes)
+            {
+                if (i.Oid != oid)
+                {
+                    continue;
+                }
+
+                var keys = i.KeyColumns.Select((k, n) =>
+                {
+                    var col = BuiltinFunctions.QuoteIdent(t.Columns[k - 1].Name);
+                    var opclass = n < i.OperatorClasses.Count ? i.OperatorClasses[n] : null;
+                    return opclass is null ? col : col + " " + opclass;
+                });
+                string with = i.Options.Count == 0 ? "" : " WITH (" + string.Join(", ", i.Options.Select(o => o.Key + "='" + o.Value + "'")) + ")";
+                return $"CREATE {(i.IsUnique ? "UNIQUE " : "")}INDEX {BuiltinFunctions.QuoteIdent(i.Name)} ON public.{BuiltinFunctions.QuoteIdent(t.Name)} USING {i.Method} ({string.Join(", ", keys)}){with}";
+            }
+        }
+
+        return null;
+    }
+
+    private static string? ConstraintDef(EvalContext ctx, uint oid)
+    {
+        foreach (var t in ctx.Execution.Session.Database.Catalog.Tables.Values)
+        {
+            foreach (var i in t.Indexes.Where(i => i.Oid + 1 == oid))
+            {
+                return $"{(i.IsPrimary ? "PRIMARY KEY" : "UNIQUE")} ({string.Join(", ", i.KeyColumns.Select(k => BuiltinFunctions.QuoteIdent(t.Columns[k - 1].Name)))})";
+            }
+        }
+
+        return null;
+    }
+}

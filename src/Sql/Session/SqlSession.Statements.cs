@@ -1,0 +1,306 @@
+using System.Globalization;
+using AnnSql.Sql.Ast;
+using AnnSql.Sql.Binding;
+using AnnSql.Sql.Catalog;
+using AnnSql.Sql.Errors;
+using AnnSql.Sql.Execution;
+using AnnSql.Sql.Execution.Plan;
+using AnnSql.Sql.Parsing;
+using AnnSql.Sql.Transactions;
+using AnnSql.Sql.Types;
+
+namespace AnnSql.Sql.Session;
+
+public sealed partial class SqlSession
+{
+    private async ValueTask<StatementResult> ExecuteStatementAsync(PreparedStatement prepared, QueryContext ctx, CancellationToken ct)
+    {
+        switch (prepared.Statement)
+        {
+            case SelectStatement:
+                var plan = prepared.Plan!;
+                return new StatementResult
+                {
+                    Columns = plan.Columns,
+                    Rows = plan.Execute(ctx, null),
+                    Tag = n => "SELECT " + n.ToString(CultureInfo.InvariantCulture),
+                };
+            case InsertStatement or UpdateStatement or DeleteStatement:
+                return await ExecuteDmlAsync(prepared, ctx, ct);
+            case CopyStatement copy:
+                return await ExecuteCopyAsync(copy, ctx, ct);
+            case TransactionStatement t:
+                return await ExecuteTransactionAsync(t, ct);
+            case CreateTableStatement create:
+                return await CreateTableAsync(create, ct);
+            case DropStatement drop:
+                return await DropAsync(drop, ct);
+            case CreateIndexStatement index:
+                return await CreateIndexAsync(index, ct);
+            case CreateExtensionStatement ext:
+                return await CreateExtensionAsync(ext, ct);
+            case CreateDatabaseStatement db:
+                await Database.ChangeCatalogAsync(c => c.Databases.Contains(db.Name)
+                    ? throw new SqlException(SqlState.DuplicateDatabase, $"database \"{db.Name}\" already exists")
+                    : CatalogChange.Of(c with { Databases = c.Databases.Add(db.Name) }), ct);
+                return StatementResult.Command("CREATE DATABASE");
+            case CreateSchemaStatement schema:
+                if (schema.Name is "public" or "pg_catalog" && !schema.IfNotExists)
+                {
+                    throw new SqlException(SqlState.DuplicateObject.Replace("710", "P06", StringComparison.Ordinal), $"schema \"{schema.Name}\" already exists");
+                }
+
+                return StatementResult.Command("CREATE SCHEMA");
+            case TruncateStatement truncate:
+                var oids = truncate.Tables.Select(n => RequireTable(n).Oid).ToList();
+                await Database.ChangeCatalogAsync(c => new CatalogChange(c, oids), ct);
+                return StatementResult.Command("TRUNCATE TABLE");
+            case SetStatement set:
+                return ExecuteSet(set);
+            case ResetStatement reset:
+                if (reset.Name is null)
+                {
+                    Settings.ResetAll();
+                }
+                else
+                {
+                    Settings.Set(reset.Name, null);
+                }
+
+                return StatementResult.Command("RESET");
+            case ShowStatement show:
+                return ExecuteShow(show, prepared);
+            case DiscardStatement:
+                DiscardAll();
+                return StatementResult.Command("DISCARD ALL");
+            case DeallocateStatement dealloc:
+                if (dealloc.Name is null)
+                {
+                    _sqlPrepared.Clear();
+                }
+                else if (!_sqlPrepared.Remove(dealloc.Name))
+                {
+                    throw new SqlException(SqlState.InvalidSqlStatementName, $"prepared statement \"{dealloc.Name}\" does not exist");
+                }
+
+                return StatementResult.Command(dealloc.Name is null ? "DEALLOCATE ALL" : "DEALLOCATE");
+            case PrepareStatement prep:
+                if (_sqlPrepared.ContainsKey(prep.Name))
+                {
+                    throw new SqlException(SqlState.DuplicatePreparedStatement, $"prepared statement \"{prep.Name}\" already exists");
+                }
+
+                var declared = prep.ParameterTypes.Select(TypeNames.Resolve).Select(t => t.TypeOid).ToArray();
+                _sqlPrepared[prep.Name] = Prepare(prep.Inner, prepared.Sql, declared);
+                return StatementResult.Command("PREPARE");
+            case ExecuteStatement exec:
+                {
+                    if (!_sqlPrepared.TryGetValue(exec.Name, out var target))
+                    {
+                        throw new SqlException(SqlState.InvalidSqlStatementName, $"prepared statement \"{exec.Name}\" does not exist");
+                    }
+
+                    var binder = new Binder(this, Database.Catalog, []);
+                    var scope = new Scope(null);
+                    var values = exec.Arguments.Select((a, i) =>
+                    {
+                        var e = binder.Coerce(binder.BindExpr(a, scope, target.ParameterTypes[i]), target.ParameterTypes[i], a.Position);
+                        return e.Eval(new EvalContext(ctx, null));
+                    }).ToArray();
+                    return await ExecuteAsync(target, values, ct);
+                }
+
+            case ExplainStatement explain:
+                return await ExplainAsync(explain, prepared, ctx, ct);
+            case VacuumStatement v:
+                foreach (var t in v.Tables)
+                {
+                    RequireTable(t);
+                }
+
+                return StatementResult.Command(v.Analyze && v.Tables.Count >= 0 && prepared.Sql.TrimStart().StartsWith("analyze", StringComparison.OrdinalIgnoreCase) ? "ANALYZE" : "VACUUM");
+            case CheckpointStatement:
+                await Database.CheckpointAsync(ct);
+                return StatementResult.Command("CHECKPOINT");
+            case LockTableStatement lk:
+                if (Transaction is null)
+                {
+                    throw new SqlException(SqlState.NoActiveSqlTransaction, "LOCK TABLE can only be used in transaction blocks");
+                }
+
+                foreach (var t in lk.Tables)
+                {
+                    RequireTable(t);
+                }
+
+                return StatementResult.Command("LOCK TABLE");
+            case ReindexStatement:
+                return StatementResult.Command("REINDEX");
+            case AlterTableStatement:
+                throw new SqlException(SqlState.FeatureNotSupported, "ALTER TABLE is not supported yet");
+            case EmptyStatement:
+                return StatementResult.Command("");
+            default:
+                throw new SqlException(SqlState.FeatureNotSupported, $"statement not supported: {prepared.Statement.GetType().Name}");
+        }
+    }
+
+    private TableInfo RequireTable(QualifiedName name) =>
+        Database.Catalog.FindTable(name.Name, name.Schema)
+        ?? throw new SqlException(SqlState.UndefinedTable, $"relation \"{name}\" does not exist", name.Position);
+
+    private async ValueTask<StatementResult> ExecuteTransactionAsync(TransactionStatement t, CancellationToken ct)
+    {
+        switch (t.Action)
+        {
+            case TransactionAction.Begin:
+                if (Transaction is not null)
+                {
+                    return new StatementResult { Tag = _ => "BEGIN", Notices = ["there is already a transaction in progress"] };
+                }
+
+                Transaction = new Transaction(isExplicit: true);
+                TransactionTimestamp = DateTime.UtcNow;
+                return StatementResult.Command("BEGIN");
+            case TransactionAction.Commit:
+                if (Transaction is null)
+                {
+                    return new StatementResult { Tag = _ => "COMMIT", Notices = ["there is no transaction in progress"] };
+                }
+
+                var txn = Transaction;
+                Transaction = null;
+                if (txn.Failed)
+                {
+                    return StatementResult.Command("ROLLBACK");
+                }
+
+                await Database.CommitAsync(txn, ct);
+                return StatementResult.Command("COMMIT");
+            case TransactionAction.Rollback:
+                if (Transaction is null)
+                {
+                    return new StatementResult { Tag = _ => "ROLLBACK", Notices = ["there is no transaction in progress"] };
+                }
+
+                Transaction = null;
+                return StatementResult.Command("ROLLBACK");
+            case TransactionAction.Savepoint:
+                RequireBlock("SAVEPOINT").Savepoint(t.SavepointName!);
+                return StatementResult.Command("SAVEPOINT");
+            case TransactionAction.Release:
+                if (!RequireBlock("RELEASE SAVEPOINT").Release(t.SavepointName!))
+                {
+                    throw new SqlException(SqlState.InvalidSavepointSpecification, $"savepoint \"{t.SavepointName}\" does not exist");
+                }
+
+                return StatementResult.Command("RELEASE");
+            default:
+                if (!RequireBlock("ROLLBACK TO SAVEPOINT").RollbackTo(t.SavepointName!))
+                {
+                    throw new SqlException(SqlState.InvalidSavepointSpecification, $"savepoint \"{t.SavepointName}\" does not exist");
+                }
+
+                return StatementResult.Command("ROLLBACK");
+        }
+    }
+
+    private Transaction RequireBlock(string statement) =>
+        Transaction ?? throw new SqlException(SqlState.NoActiveSqlTransaction, $"{statement} can only be used in transaction blocks");
+
+    private StatementResult ExecuteSet(SetStatement set)
+    {
+        if (set.Name == "transaction" || set.Name == "session characteristics")
+        {
+            return StatementResult.Command("SET");
+        }
+
+        string? value = set.Values is null ? null : string.Join(", ", set.Values);
+        if (set.Name.Equals("client_encoding", StringComparison.OrdinalIgnoreCase) && value is not null
+            && !value.Replace("-", "", StringComparison.Ordinal).Equals("UTF8", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new SqlException(SqlState.FeatureNotSupported, $"conversion between {value} and UTF8 is not supported");
+        }
+
+        Settings.Set(set.Name, value);
+        return StatementResult.Command("SET");
+    }
+
+    private StatementResult ExecuteShow(ShowStatement show, PreparedStatement prepared)
+    {
+        if (show.Name == "all")
+        {
+            var rows = Settings.All.Select(s => new object?[] { s.Name, s.Value, s.Description }).ToList();
+            return new StatementResult { Columns = prepared.Columns, Rows = rows, Tag = _ => "SHOW" };
+        }
+
+        var value = Settings.Get(show.Name, missingOk: false);
+        return new StatementResult { Columns = prepared.Columns, Rows = [[value]], Tag = _ => "SHOW" };
+    }
+
+    private async ValueTask<StatementResult> ExplainAsync(ExplainStatement explain, PreparedStatement prepared, QueryContext ctx, CancellationToken ct)
+    {
+        if (explain.Inner is not SelectStatement select)
+        {
+            throw new SqlException(SqlState.FeatureNotSupported, "EXPLAIN is supported for SELECT only");
+        }
+
+        var binder = new Binder(this, Database.Catalog, prepared.ParameterTypes);
+        var plan = binder.BindQuery(select, null);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (explain.Analyze)
+        {
+            foreach (var _ in plan.Execute(ctx, null))
+            {
+                ct.ThrowIfCancellationRequested();
+            }
+        }
+
+        var lines = new List<string>();
+        var root = plan;
+        while (root is ProjectNode p && p.ExplainTarget is not null && root.ExplainLabel == p.ExplainTarget.ExplainLabel)
+        {
+            root = p.ExplainTarget;
+        }
+
+        root.Explain(lines, 0, explain.Analyze);
+        if (explain.Analyze)
+        {
+            if (ctx.DistanceComputations > 0)
+            {
+                lines.Add($"Distance Computations: {ctx.DistanceComputations}");
+            }
+
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"Execution Time: {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:F3} ms"));
+        }
+
+        await Task.CompletedTask;
+        return new StatementResult { Columns = prepared.Columns, Rows = lines.Select(l => new object?[] { l }).ToList(), Tag = _ => "EXPLAIN" };
+    }
+
+    private async ValueTask<StatementResult> CreateExtensionAsync(CreateExtensionStatement ext, CancellationToken ct)
+    {
+        string name = ext.Name;
+        if (name is not ("vector" or "vectorscale" or "pg_diskann" or "plpgsql"))
+        {
+            throw new SqlException("58P01", $"extension \"{name}\" is not available",
+                detail: $"Could not open extension control file \"/usr/share/postgresql/15/extension/{name}.control\": No such file or directory.",
+                hint: "The extension must first be installed on the system where PostgreSQL is running.");
+        }
+
+        bool exists = Database.Catalog.Extensions.Contains(name);
+        if (exists && !ext.IfNotExists)
+        {
+            throw new SqlException(SqlState.DuplicateObject, $"extension \"{name}\" already exists");
+        }
+
+        if (exists)
+        {
+            return new StatementResult { Tag = _ => "CREATE EXTENSION", Notices = [$"extension \"{name}\" already exists, skipping"] };
+        }
+
+        await Database.ChangeCatalogAsync(c => CatalogChange.Of(c with { Extensions = c.Extensions.Add(name) }), ct);
+        return StatementResult.Command("CREATE EXTENSION");
+    }
+}
+

@@ -1,0 +1,173 @@
+using AnnSql.Sql.Ast;
+using AnnSql.Sql.Binding;
+using AnnSql.Sql.Errors;
+using AnnSql.Sql.Execution;
+using AnnSql.Sql.Parsing;
+using AnnSql.Sql.Transactions;
+using AnnSql.Sql.Types;
+
+namespace AnnSql.Sql.Session;
+
+/// <summary>
+/// One client session: settings, the current transaction (explicit or none), prepared statements created with PREPARE, and
+/// statement execution. Not thread-safe: a connection runs one statement at a time.
+/// </summary>
+public sealed partial class SqlSession
+{
+    private readonly Dictionary<string, PreparedStatement> _sqlPrepared = new(StringComparer.Ordinal);
+
+    internal SqlSession(Database database, string user, string databaseName, int id)
+    {
+        Database = database;
+        User = user;
+        DatabaseName = databaseName;
+        ProcessId = id;
+        Settings.Set("session_authorization", user);
+        Settings.PendingReports.Clear();
+    }
+
+    public Database Database { get; }
+
+    public string User { get; }
+
+    public string DatabaseName { get; }
+
+    /// <summary>The backend process id reported in BackendKeyData and by pg_backend_pid().</summary>
+    public int ProcessId { get; set; }
+
+    public SessionSettings Settings { get; } = new();
+
+    /// <summary>The open transaction block, or null in autocommit mode.</summary>
+    public Transaction? Transaction { get; private set; }
+
+    public DateTime TransactionTimestamp { get; private set; } = DateTime.UtcNow;
+
+    public DateTime StatementTimestamp { get; private set; } = DateTime.UtcNow;
+
+    /// <summary>ReadyForQuery status: 'I' idle, 'T' in a transaction block, 'E' in a failed transaction block.</summary>
+    public char TransactionStatus => Transaction is null ? 'I' : Transaction.Failed ? 'E' : 'T';
+
+    /// <summary>Parses a query string into statements (42601 with position on a syntax error).</summary>
+    public static IReadOnlyList<Statement> Parse(string sql) => SqlParser.ParseScript(sql);
+
+    /// <summary>
+    /// Binds a statement: infers parameter types (declared OIDs, 0 = infer) and computes result columns; plans queries.
+    /// </summary>
+    public PreparedStatement Prepare(Statement statement, string sql, IReadOnlyList<uint> parameterOids)
+    {
+        var prepared = new PreparedStatement(statement, sql);
+        var declared = parameterOids.Select(TypeForOid).ToArray();
+        Bind(prepared, declared);
+        return prepared;
+    }
+
+    private static SqlType TypeForOid(uint oid)
+    {
+        if (oid == 0)
+        {
+            return SqlType.Unknown;
+        }
+
+        return Catalog.System.SystemCatalog.AllTypes.FirstOrDefault(t => t.TypeOid == oid) ?? SqlType.Unknown;
+    }
+
+    private void Bind(PreparedStatement prepared, SqlType[] declared)
+    {
+        var catalog = Database.Catalog;
+        var binder = new Binder(this, catalog, declared);
+        switch (prepared.Statement)
+        {
+            case SelectStatement select:
+                prepared.Plan = binder.BindQuery(select, null);
+                prepared.Columns = prepared.Plan.Columns;
+                break;
+            case InsertStatement or UpdateStatement or DeleteStatement:
+                prepared.Columns = BindDml(binder, prepared.Statement);
+                break;
+            case ExplainStatement:
+                prepared.Columns = [new OutputColumn("QUERY PLAN", SqlType.Text)];
+                break;
+            case ShowStatement show:
+                prepared.Columns = show.Name == "all"
+                    ? [new OutputColumn("name", SqlType.Text), new OutputColumn("setting", SqlType.Text), new OutputColumn("description", SqlType.Text)]
+                    : [new OutputColumn(SessionSettings.Canonical(show.Name) is var c && c.Contains('.', StringComparison.Ordinal) ? c : show.Name.ToLowerInvariant(), SqlType.Text)];
+                break;
+            case ExecuteStatement exec:
+                prepared.Columns = _sqlPrepared.TryGetValue(exec.Name, out var target) ? target.Columns : null;
+                break;
+        }
+
+        prepared.ParameterTypes = binder.ParameterTypes;
+        prepared.BoundCatalog = catalog;
+    }
+
+    /// <summary>
+    /// Executes a prepared statement with parameter values (already converted to <see cref="PreparedStatement.ParameterTypes"/>).
+    /// In autocommit mode a writing statement commits (durably) before this returns.
+    /// </summary>
+    public async ValueTask<StatementResult> ExecuteAsync(PreparedStatement prepared, object?[] parameters, CancellationToken ct)
+    {
+        StatementTimestamp = DateTime.UtcNow;
+        if (Transaction is null)
+        {
+            TransactionTimestamp = StatementTimestamp;
+        }
+
+        if (Transaction is { Failed: true } && prepared.Statement is not TransactionStatement { Action: TransactionAction.Rollback or TransactionAction.Commit or TransactionAction.RollbackToSavepoint })
+        {
+            throw new SqlException(SqlState.InFailedSqlTransaction, "current transaction is aborted, commands ignored until end of transaction block");
+        }
+
+        if (!ReferenceEquals(prepared.BoundCatalog, Database.Catalog) && prepared.Statement is SelectStatement or InsertStatement or UpdateStatement or DeleteStatement)
+        {
+            Bind(prepared, prepared.ParameterTypes);
+        }
+
+        var context = new QueryContext(this, parameters, Database.VisibleSequence, ct);
+        try
+        {
+            return await ExecuteStatementAsync(prepared, context, ct);
+        }
+        catch
+        {
+            MarkFailed();
+            throw;
+        }
+    }
+
+    /// <summary>Records that the current statement failed: an explicit transaction becomes failed (25P02 until ROLLBACK).</summary>
+    public void MarkFailed()
+    {
+        if (Transaction is not null)
+        {
+            Transaction.Failed = true;
+        }
+    }
+
+    /// <summary>Drops everything a pooled connection must forget (DISCARD ALL).</summary>
+    private void DiscardAll()
+    {
+        if (Transaction is not null)
+        {
+            throw new SqlException(SqlState.ActiveSqlTransaction, "DISCARD ALL cannot run inside a transaction block");
+        }
+
+        _sqlPrepared.Clear();
+        Settings.ResetAll();
+        Settings.PendingReports.Clear();
+    }
+
+    /// <summary>Runs <paramref name="work"/> in the open transaction, or in an implicit one committed at the end.</summary>
+    private async ValueTask<T> InTransactionAsync<T>(Func<Transaction, T> work, CancellationToken ct)
+    {
+        if (Transaction is not null)
+        {
+            return work(Transaction);
+        }
+
+        var implicitTxn = new Transaction(isExplicit: false);
+        var result = work(implicitTxn);
+        await Database.CommitAsync(implicitTxn, ct);
+        return result;
+    }
+}
