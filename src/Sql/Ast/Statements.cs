@@ -38,7 +38,11 @@ public sealed record SelectStatement(
 }
 
 /// <summary><c>name [(columns)] AS (query)</c> in a WITH clause.</summary>
-public sealed record CommonTableExpr(string Name, IReadOnlyList<string>? ColumnNames, Statement Query);
+public sealed record CommonTableExpr(string Name, IReadOnlyList<string>? ColumnNames, Statement Query)
+{
+    /// <summary>The WITH clause said RECURSIVE (set on every CTE of that clause).</summary>
+    public bool Recursive { get; init; }
+}
 
 /// <summary>The body of a query.</summary>
 public abstract record QueryBody;
@@ -295,7 +299,11 @@ public sealed record AlterColumnAction(string Column) : AlterTableAction
 }
 
 /// <summary><c>TRUNCATE [TABLE] names [RESTART IDENTITY] [CASCADE]</c>.</summary>
-public sealed record TruncateStatement(IReadOnlyList<QualifiedName> Tables) : Statement;
+public sealed record TruncateStatement(IReadOnlyList<QualifiedName> Tables) : Statement
+{
+    /// <summary>RESTART IDENTITY was written: identity/serial sequences restart.</summary>
+    public bool RestartIdentity { get; init; }
+}
 
 // ---- Session and utility ----
 
@@ -310,7 +318,12 @@ public enum TransactionAction
 }
 
 /// <summary>BEGIN / START TRANSACTION [modes], COMMIT / END, ROLLBACK / ABORT, SAVEPOINT s, RELEASE [SAVEPOINT] s, ROLLBACK TO [SAVEPOINT] s.</summary>
-public sealed record TransactionStatement(TransactionAction Action, string? SavepointName) : Statement;
+public sealed record TransactionStatement(TransactionAction Action, string? SavepointName) : Statement
+{
+    /// <summary>BEGIN / START TRANSACTION modes, normalized: "isolation level read committed", "read only", "read write",
+    /// "deferrable", "not deferrable".</summary>
+    public IReadOnlyList<string> Modes { get; init; } = [];
+}
 
 /// <summary><c>SET [SESSION|LOCAL] name = | TO value[, ...] | DEFAULT</c>, also <c>SET TIME ZONE x</c> and
 /// <c>SET [SESSION CHARACTERISTICS AS] TRANSACTION ...</c> (Name "transaction"). Values are kept as text; null means DEFAULT.</summary>
@@ -329,10 +342,18 @@ public sealed record DiscardStatement(string What) : Statement;
 public sealed record DeallocateStatement(string? Name) : Statement;
 
 /// <summary><c>EXPLAIN [ANALYZE] [VERBOSE] statement</c> or <c>EXPLAIN (ANALYZE, ...) statement</c>.</summary>
-public sealed record ExplainStatement(bool Analyze, bool Verbose, Statement Inner) : Statement;
+public sealed record ExplainStatement(bool Analyze, bool Verbose, Statement Inner) : Statement
+{
+    /// <summary>The options as written in <c>EXPLAIN (option [value], ...)</c> (names lower-cased, value "true" when omitted).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Options { get; init; } = [];
+}
 
 /// <summary><c>VACUUM [FULL] [ANALYZE] [tables]</c> / <c>ANALYZE [tables]</c>.</summary>
-public sealed record VacuumStatement(IReadOnlyList<QualifiedName> Tables, bool Analyze) : Statement;
+public sealed record VacuumStatement(IReadOnlyList<QualifiedName> Tables, bool Analyze) : Statement
+{
+    /// <summary>The statement was ANALYZE rather than VACUUM (its command tag is ANALYZE).</summary>
+    public bool AnalyzeOnly { get; init; }
+}
 
 /// <summary><c>CHECKPOINT</c>.</summary>
 public sealed record CheckpointStatement : Statement;
