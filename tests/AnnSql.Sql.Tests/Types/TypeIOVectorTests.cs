@@ -112,3 +112,71 @@ public class TypeIOVectorTests
         ReceiveFails(Hex("0001 0000 7C00"), SqlType.HalfVec, "22000", "infinite value not allowed in halfvec");
     }
 }
+
+public class TypeIOSparseVecTests
+{
+    private static SqlType SparseVecOf(int n) => new(SqlTypeKind.SparseVec, n);
+
+    [Theory]
+    [InlineData("{1:1.5,3:2}/5", "{1:1.5,3:2}/5")]
+    [InlineData(" { 3 : 2 , 1 : 1.5 } / 5 ", "{1:1.5,3:2}/5")]
+    [InlineData("{}/3", "{}/3")]
+    [InlineData("{1:0,2:1}/2", "{2:1}/2")]
+    [InlineData("{1:0.1,2:1e20}/2", "{1:0.1,2:1e+20}/2")]
+    [InlineData("{+2:-3}/+4", "{2:-3}/4")]
+    public void Text(string input, string expected) => RoundTrip(input, SqlType.SparseVec, expected);
+
+    [Fact]
+    public void ValueAndBinaryLayout()
+    {
+        var v = (SparseVector)TypeIO.ParseText("{3:2,1:1.5}/5", SqlType.SparseVec)!;
+        Assert.Equal(5, v.Dimensions);
+        Assert.Equal([0, 2], v.Indices);
+        Assert.Equal([1.5f, 2f], v.Values);
+        byte[] data = Send(v, SqlType.SparseVec);
+        Assert.Equal(Hex("00000005 00000002 00000000 00000000 00000002 3FC00000 40000000"), data);
+        Assert.Equal(v, TypeIO.ReceiveBinary(data, SparseVecOf(5)));
+    }
+
+    [Fact]
+    public void TextErrors()
+    {
+        var e = ParseFails("[1:2]/3", SqlType.SparseVec, "22P02", "invalid input syntax for type sparsevec: \"[1:2]/3\"");
+        Assert.Equal("Vector contents must start with \"{\".", e.Detail);
+        e = ParseFails("{1:2}", SqlType.SparseVec, "22P02", "invalid input syntax for type sparsevec: \"{1:2}\"");
+        Assert.Equal("Unexpected end of input.", e.Detail);
+        e = ParseFails("{1:2}/3x", SqlType.SparseVec, "22P02", "invalid input syntax for type sparsevec: \"{1:2}/3x\"");
+        Assert.Equal("Junk after closing.", e.Detail);
+        ParseFails("{1:2}/", SqlType.SparseVec, "22P02", "invalid input syntax for type sparsevec: \"{1:2}/\"");
+        ParseFails("{1 2}/3", SqlType.SparseVec, "22P02", "invalid input syntax for type sparsevec: \"{1 2}/3\"");
+        ParseFails("{a:2}/3", SqlType.SparseVec, "22P02", "invalid input syntax for type sparsevec: \"{a:2}/3\"");
+        ParseFails("{1:}/3", SqlType.SparseVec, "22P02", "invalid input syntax for type sparsevec: \"{1:}/3\"");
+        ParseFails("{1:2}/0", SqlType.SparseVec, "22000", "sparsevec must have at least 1 dimension");
+        ParseFails("{1:2}/1000000001", SqlType.SparseVec, "54000", "sparsevec cannot have more than 1000000000 dimensions");
+        ParseFails("{4:2}/3", SqlType.SparseVec, "22000", "sparsevec index out of bounds");
+        ParseFails("{0:2}/3", SqlType.SparseVec, "22000", "sparsevec index out of bounds");
+        ParseFails("{1:2,1:3}/3", SqlType.SparseVec, "22000", "sparsevec indices must not contain duplicates");
+        ParseFails("{1:nan}/3", SqlType.SparseVec, "22000", "NaN not allowed in sparsevec");
+        ParseFails("{1:inf}/3", SqlType.SparseVec, "22000", "infinite value not allowed in sparsevec");
+        ParseFails("{1:1e50}/3", SqlType.SparseVec, "22003", "\"1e50\" is out of range for type sparsevec");
+        ParseFails("{1:1e-50}/3", SqlType.SparseVec, "22003", "\"1e-50\" is out of range for type sparsevec");
+        ParseFails("{1:1}/2", SparseVecOf(3), "22000", "expected 3 dimensions, not 2");
+        string tooMany = "{" + string.Join(",", Enumerable.Range(1, 16001).Select(i => $"{i}:1")) + "}/20000";
+        ParseFails(tooMany, SqlType.SparseVec, "54000", "sparsevec cannot have more than 16000 non-zero elements");
+    }
+
+    [Fact]
+    public void BinaryErrors()
+    {
+        ReceiveFails(Hex("00000000 00000000 00000000"), SqlType.SparseVec, "22000", "sparsevec must have at least 1 dimension");
+        ReceiveFails(Hex("00000003 FFFFFFFF 00000000"), SqlType.SparseVec, "22000", "sparsevec cannot have negative number of elements");
+        ReceiveFails(Hex("00000001 00000002 00000000"), SqlType.SparseVec, "54000", "sparsevec cannot have more elements than dimensions");
+        ReceiveFails(Hex("00000003 00000000 00000001"), SqlType.SparseVec, "22000", "expected unused to be 0, not 1");
+        ReceiveFails(Hex("00000003 00000002 00000000 00000001 00000000 3F800000 3F800000"), SqlType.SparseVec, "22000",
+            "sparsevec indices must be in ascending order");
+        ReceiveFails(Hex("00000003 00000001 00000000 00000003 3F800000"), SqlType.SparseVec, "22000", "sparsevec index out of bounds");
+        ReceiveFails(Hex("00000003 00000001 00000000 00000000 00000000"), SqlType.SparseVec, "22000",
+            "binary representation of sparsevec cannot contain zero values");
+        ReceiveFails(Hex("00000003 00000001 00000000 00000000"), SqlType.SparseVec, "08P01", "insufficient data left in message");
+    }
+}
