@@ -1,1 +1,47 @@
-Console.WriteLine("annsql");
+using AnnSql.Host.Adapters;
+using AnnSql.Host.Configuration;
+using AnnSql.Host.Hosting;
+using AnnSql.Sql;
+using AnnSql.Sql.Storage;
+using OpenTelemetry.Metrics;
+
+// annsql: the PostgreSQL-protocol vector database server. Configuration: appsettings.json, ANNSQL_* environment variables,
+// command line (--listen, --data, --http), later sources overriding earlier ones.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.Configuration.AddEnvironmentVariables("ANNSQL_");
+builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
+{
+    ["--listen"] = "Listen",
+    ["--data"] = "Data",
+    ["--http"] = "Http",
+});
+var options = new AnnSqlOptions();
+builder.Configuration.Bind(options);
+builder.Services.Configure<AnnSqlOptions>(builder.Configuration);
+builder.WebHost.UseUrls("http://" + options.Http);
+builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+
+Database database;
+try
+{
+    database = Database.Open(new DatabaseOptions { DataDirectory = options.Data });
+}
+catch (DataDirectoryLockedException ex)
+{
+    Console.Error.WriteLine($"annsql: {ex.Message}");
+    return 1;
+}
+
+builder.Services.AddSingleton(database);
+builder.Services.AddSingleton<SqlSessionHandlerFactory>();
+builder.Services.AddHostedService<PgListenerService>();
+builder.Services.AddOpenTelemetry().WithMetrics(m => m
+    .AddMeter("AnnSql.Wire", "AnnSql.Sql", "AnnSql.Index")
+    .AddPrometheusExporter());
+
+var app = builder.Build();
+app.MapGet("/health", () => Results.Text("ok"));
+app.MapPrometheusScrapingEndpoint("/metrics");
+await app.RunAsync();
+await database.DisposeAsync();
+return 0;

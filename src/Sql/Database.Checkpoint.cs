@@ -95,7 +95,7 @@ public sealed partial class Database
 
     private void Recover()
     {
-        ulong redo = 0;
+        ulong redo = _wal.StartLsn;
         if (_checkpoints.TryOpenLatest(out var reader))
         {
             CheckpointMetadata meta;

@@ -102,7 +102,7 @@ public static class Operators
             return new CallExpr(op, [left, right], resultType, (a, _) =>
             {
                 var t = a[0] is DateOnly d ? d.ToDateTime(TimeOnly.MinValue) : (DateTime)a[0]!;
-                var span = a[1] as TimeSpan? ?? (TimeSpan)TypeIO.ParseText((string)a[1]!, SqlType.Interval);
+                var span = a[1] as TimeSpan? ?? (TimeSpan)TypeIO.ParseText((string)a[1]!, SqlType.Interval)!;
                 return op == "+" ? t + span : t - span;
             }, true);
         }

@@ -110,7 +110,7 @@ public sealed class CopyInOperation
                     throw new SqlException(SqlState.BadCopyFileFormat, "unexpected EOF in COPY data");
                 }
 
-                row[i] = Casts.ApplyModifier(TypeIO.ReceiveBinary(data.Slice(pos, len), Columns[i].Type), Columns[i].Type);
+                row[i] = Casts.ApplyModifier(TypeIO.ReceiveBinary(data.Slice(pos, len), Columns[i].Type)!, Columns[i].Type);
                 pos += len;
             }
 

@@ -57,7 +57,7 @@ public static class Casts
 
         if (value is string s && (from.IsString || from.Kind is SqlTypeKind.Json or SqlTypeKind.Jsonb) && !to.IsString)
         {
-            return TypeIO.ParseText(s, to);
+            return TypeIO.ParseText(s, to)!;
         }
 
         if (to.IsString)
@@ -93,7 +93,7 @@ public static class Casts
             case SqlTypeKind.Bit or SqlTypeKind.VarBit when value is BitString bits:
                 return ApplyModifier(bits, to);
             case SqlTypeKind.Json or SqlTypeKind.Jsonb when value is string js:
-                return TypeIO.ParseText(js, to);
+                return TypeIO.ParseText(js, to)!;
             case SqlTypeKind.Timestamp:
                 return value switch
                 {

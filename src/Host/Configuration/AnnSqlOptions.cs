@@ -1,0 +1,32 @@
+namespace AnnSql.Host.Configuration;
+
+/// <summary>
+/// Server options bound from appsettings.json, ANNSQL_* environment variables and the command line (later sources win).
+/// The names are a contract (DESIGN §6): --listen / ANNSQL_LISTEN, --data / ANNSQL_DATA, --http / ANNSQL_HTTP.
+/// </summary>
+public sealed class AnnSqlOptions
+{
+    /// <summary>PostgreSQL protocol endpoint, HOST:PORT (port 0 picks a free port).</summary>
+    public string Listen { get; set; } = "127.0.0.1:5433";
+
+    /// <summary>Data directory.</summary>
+    public string Data { get; set; } = "annsql-data";
+
+    /// <summary>HTTP side port for /metrics and /health, HOST:PORT.</summary>
+    public string Http { get; set; } = "127.0.0.1:9187";
+
+    /// <summary>Parses HOST:PORT; throws <see cref="FormatException"/> when malformed.</summary>
+    public static System.Net.IPEndPoint ParseEndPoint(string value)
+    {
+        int colon = value.LastIndexOf(':');
+        if (colon < 0 || !int.TryParse(value[(colon + 1)..], out int port))
+        {
+            throw new FormatException($"expected HOST:PORT, got \"{value}\"");
+        }
+
+        string host = value[..colon].Trim('[', ']');
+        var address = host is "" or "*" or "0.0.0.0" ? System.Net.IPAddress.Any
+            : host == "localhost" ? System.Net.IPAddress.Loopback : System.Net.IPAddress.Parse(host);
+        return new System.Net.IPEndPoint(address, port);
+    }
+}
