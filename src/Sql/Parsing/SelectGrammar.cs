@@ -65,7 +65,7 @@ internal static class SelectGrammar
             : (object)name,
         Kw("only").Flag(),
         QualifiedName,
-        OpenParen.Then(Expr.Separated(Comma).ListOf()).Before(CloseParen).Optional())
+        OpenParen.Then(Expr.Separated(Comma).ListOf()).Before(CloseParen).Before(Kws("with", "ordinality").Optional()).Optional())
         .Before(Op("*").Optional());
 
     private static readonly Parser<char, TableRef> TablePrimary = Map(
@@ -80,7 +80,7 @@ internal static class SelectGrammar
         Offset,
         Kw("lateral").Flag(),
         OneOf(ParenthesizedFromItem, NamedFromItem),
-        TableAlias.Before(Kws("with", "ordinality").Optional()));
+        TableAlias);
 
     private static readonly Parser<char, JoinKind> JoinType = OneOf(
         Kw("join").ThenReturn(JoinKind.Inner),

@@ -99,7 +99,7 @@ internal static class AstPrinter
             }
 
             var value = p.GetValue(node);
-            if (value is null || value is false || (value is ICollection { Count: 0 }))
+            if (value is null || (value is false && p.PropertyType == typeof(bool)) || (value is ICollection { Count: 0 }))
             {
                 continue;
             }
