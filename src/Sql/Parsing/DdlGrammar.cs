@@ -20,7 +20,7 @@ internal static class DdlGrammar
     private static readonly Parser<char, bool> IfExists = Kws("if", "exists").Flag();
 
     private static readonly Parser<char, Unit> SkipParenthesized = Rec(() => OpenParen
-        .Then(OneOf(SkipParenthesized!, Any.Where(c => c != '(' && c != ')').SkipAtLeastOnce()).SkipMany())
+        .Then(OneOf(SkipParenthesized!, AnyCharExcept('(', ')').SkipAtLeastOnce()).SkipMany())
         .Then(CloseParen));
 
     /// <summary>An option value as written: a string (unquoted), a signed number, or a word (lower-cased).</summary>

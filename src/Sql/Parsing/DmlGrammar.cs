@@ -41,7 +41,7 @@ internal static class DmlGrammar
             (Statement)new InsertStatement(table, alias, columns, source, onConflict, returning),
         Kws("insert", "into").Then(SelectGrammar.QualifiedName),
         Kw("as").Then(ColId).OrNull(),
-        SelectGrammar.ParenColIdList.Backtrack().OrNull()
+        Try(SelectGrammar.ParenColIdList).OrNull()
             .Before(Kw("overriding").Then(KwOneOf("system", "user")).Then(Kw("value")).Optional()),
         Kws("default", "values").ThenReturn((SelectStatement?)null).Or(SelectGrammar.SelectStmt.Map(s => (SelectStatement?)s)),
         OnConflict.OrNull(),

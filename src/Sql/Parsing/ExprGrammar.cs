@@ -109,7 +109,7 @@ internal static class ExprGrammar
     private static readonly Parser<char, Expr> TypedLiteral = Lookahead(KwOneOf(
             "timestamp", "time", "interval", "double", "character", "char", "varchar", "bit", "national", "numeric", "decimal",
             "dec", "float", "int", "integer", "smallint", "bigint", "real", "boolean"))
-        .Then(Map((t, s) => (Expr)new CastExpr(s, t) { Position = t.Position }, TypeGrammar.TypeName, StringLiteral).Backtrack());
+        .Then(Try(Map((t, s) => (Expr)new CastExpr(s, t) { Position = t.Position }, TypeGrammar.TypeName, StringLiteral)));
 
     private static readonly Parser<char, Expr> ParenExpr = Map(
         (pos, inner) => inner switch

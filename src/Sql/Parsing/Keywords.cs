@@ -25,6 +25,15 @@ internal static class Keywords
     /// <summary>Words that cannot be a column, table or alias name (ColId): reserved plus type/function-name keywords.</summary>
     public static readonly HashSet<string> NotColId = [.. Reserved, .. TypeFuncName];
 
+    /// <summary>Keywords that may label a select-list item only after AS (PostgreSQL 15's AS_LABEL keywords); every other word,
+    /// even a reserved one, is a valid bare column label.</summary>
+    public static readonly HashSet<string> AsLabelOnly = new(StringComparer.Ordinal)
+    {
+        "array", "as", "char", "character", "create", "day", "except", "fetch", "filter", "for", "from", "grant", "group", "having",
+        "hour", "intersect", "into", "isnull", "limit", "minute", "month", "notnull", "offset", "on", "order", "over", "overlaps",
+        "precision", "returning", "second", "to", "union", "varying", "where", "window", "with", "within", "without", "year",
+    };
+
     /// <summary>ColId exclusions for UPDATE's bare table alias, where SET starts the next clause.</summary>
     public static readonly HashSet<string> NotUpdateAlias = [.. NotColId, "set"];
 }

@@ -36,24 +36,4 @@ internal static class ParserExtensions
             Parser<char>.CurrentOffset,
             parser,
             Parser<char>.CurrentOffset);
-
-    /// <summary>Like <see cref="Parser.Try{TToken,T}(Parser{TToken,T})"/>, but a failure inside does not count as the furthest
-    /// error, so a backtracked guess does not move the reported syntax error position.</summary>
-    public static Parser<char, T> Backtrack<T>(this Parser<char, T> parser) => new BacktrackParser<T>(Try(parser));
-
-    private sealed class BacktrackParser<T>(Parser<char, T> inner) : Parser<char, T>
-    {
-        public override bool TryParse(ref ParseState<char> state, ref PooledList<Expected<char>> expecteds, out T result)
-        {
-            var ctx = ParseContext.Current;
-            var saved = ctx.Furthest;
-            if (inner.TryParse(ref state, ref expecteds, out result!))
-            {
-                return true;
-            }
-
-            ctx.Furthest = saved;
-            return false;
-        }
-    }
 }

@@ -29,14 +29,17 @@ internal static class SelectGrammar
         ColId,
         Sym('.').Then(Label).Many());
 
-    /// <summary><c>[AS] alias</c> after an expression or table: AS takes any word, a bare alias only a ColId.</summary>
+    /// <summary><c>[AS] alias</c> after a table: AS takes any word, a bare alias only a ColId.</summary>
     public static readonly Parser<char, string?> Alias = Kw("as").Then(Label).Or(ColId).OrNull();
+
+    /// <summary><c>[AS] label</c> after a select-list expression: a bare label may be any word but the AS_LABEL keywords.</summary>
+    public static readonly Parser<char, string?> ItemAlias = Kw("as").Then(Label).Or(BareLabel).OrNull();
 
     // ---- select list ----
 
     public static readonly Parser<char, SelectItem> SelectItem = OneOf(
         Map((pos, _) => new SelectItem(new Star(null) { Position = pos }, null), Offset, Op("*")),
-        Map((e, alias) => new SelectItem(e, alias), Expr, Alias));
+        Map((e, alias) => new SelectItem(e, alias), Expr, ItemAlias));
 
     public static readonly Parser<char, IReadOnlyList<SelectItem>> Returning =
         Kw("returning").Then(SelectItem.SeparatedAtLeastOnce(Comma)).ListOf();
@@ -52,7 +55,7 @@ internal static class SelectGrammar
 
     private static readonly Parser<char, object> ParenthesizedFromItem = OpenParen.Then(OneOf(
             ExprGrammar.GatedSelect.Cast<object>(),
-            SelectRef.Backtrack().Cast<object>(),
+            Try(SelectRef).Cast<object>(),
             JoinTreeRef.Cast<object>()))
         .Before(CloseParen);
 
@@ -62,7 +65,7 @@ internal static class SelectGrammar
             : (object)name,
         Kw("only").Flag(),
         QualifiedName,
-        OpenParen.Then(Expr.Separated(Comma).ListOf()).Before(CloseParen).Optional())
+        OpenParen.Then(Expr.Separated(Comma).ListOf()).Before(CloseParen).Before(Kws("with", "ordinality").Optional()).Optional())
         .Before(Op("*").Optional());
 
     private static readonly Parser<char, TableRef> TablePrimary = Map(
@@ -77,7 +80,7 @@ internal static class SelectGrammar
         Offset,
         Kw("lateral").Flag(),
         OneOf(ParenthesizedFromItem, NamedFromItem),
-        TableAlias.Before(Kws("with", "ordinality").Optional()));
+        TableAlias);
 
     private static readonly Parser<char, JoinKind> JoinType = OneOf(
         Kw("join").ThenReturn(JoinKind.Inner),

@@ -31,6 +31,9 @@ internal static class Tokens
     /// <summary>Any word, reserved or not (PostgreSQL's ColLabel: after AS, after a dot, option names).</summary>
     public static readonly Parser<char, string> Label = new IdentifierToken(null, typeFuncIfParen: false);
 
+    /// <summary>A select-list label without AS.</summary>
+    public static readonly Parser<char, string> BareLabel = new IdentifierToken(Keywords.AsLabelOnly, typeFuncIfParen: false);
+
     /// <summary>A bare table alias in UPDATE, where SET follows.</summary>
     public static readonly Parser<char, string> UpdateAlias = new IdentifierToken(Keywords.NotUpdateAlias, typeFuncIfParen: false);
 

@@ -124,7 +124,7 @@ internal static class UtilityGrammar
         OptionValue.SeparatedAtLeastOnce(Comma).Map(v => (IReadOnlyList<string>?)v.ToList()));
 
     private static readonly Parser<char, (string Name, IReadOnlyList<string>? Values)> SetBody = OneOf(
-        Map((name, values) => (name, values), SettingName, OneOf(Kw("to"), Op("=").IgnoreResult()).Then(SetValues)).Backtrack(),
+        Try(Map((name, values) => (name, values), SettingName, OneOf(Kw("to"), Op("=").IgnoreResult()).Then(SetValues))),
         Kws("time", "zone").Then(OneOf(
             KwOneOf("local", "default").ThenReturn((IReadOnlyList<string>?)null),
             Kw("interval").Then(StringValue).Map(v => (IReadOnlyList<string>?)[v]),

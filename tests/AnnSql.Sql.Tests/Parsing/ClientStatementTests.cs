@@ -64,7 +64,7 @@ public sealed class ClientStatementTests
     }
 
     [Fact]
-    public void Npgsql_type_loading_query_is_five_statements()
+    public void Npgsql_type_loading_query_is_four_statements()
     {
         var sql = Statements().Select(row => (string)row[1]).First(s => s.Contains("elemtypoid", StringComparison.Ordinal));
         var statements = SqlParser.ParseScript(sql);
