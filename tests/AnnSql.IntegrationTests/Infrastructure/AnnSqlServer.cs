@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Npgsql;
+
+namespace AnnSql.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Runs the real annsql executable as a child process on free loopback ports with its own data directory, and gives Npgsql
+/// data sources for it. <see cref="Kill"/> sends SIGKILL (crash tests); <see cref="RestartAsync"/> starts it again on the
+/// same data directory.
+/// </summary>
+public sealed partial class AnnSqlServer : IAsyncDisposable
+{
+    private Process? _process;
+
+    private AnnSqlServer(string dataDirectory) => DataDirectory = dataDirectory;
+
+    public string DataDirectory { get; }
+
+    public int Port { get; private set; }
+
+    public string ConnectionString => $"Host=127.0.0.1;Port={Port};Username=postgres;Database=postgres;Pooling=false;Timeout=30;Command Timeout=120";
+
+    public static async Task<AnnSqlServer> StartAsync()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "annsql-test-" + Guid.NewGuid().ToString("N"));
+        var server = new AnnSqlServer(dir);
+        await server.RestartAsync();
+        return server;
+    }
+
+    public async Task RestartAsync()
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "annsql.dll");
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { dll, "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", DataDirectory })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        _process = Process.Start(psi)!;
+        var ready = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var errors = new System.Text.StringBuilder();
+        _process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null && ListeningLine().Match(e.Data) is { Success: true } m)
+            {
+                ready.TrySetResult(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+            }
+        };
+        _process.ErrorDataReceived += (_, e) => errors.AppendLine(e.Data);
+        _process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException("annsql exited: " + errors));
+        _process.EnableRaisingEvents = true;
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        Port = await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    public NpgsqlDataSource CreateDataSource(bool useVector = true)
+    {
+        var builder = new NpgsqlDataSourceBuilder(ConnectionString);
+        if (useVector)
+        {
+            builder.UseVector();
+        }
+
+        return builder.Build();
+    }
+
+    /// <summary>Kills the server process with SIGKILL, as a crash would.</summary>
+    public void Kill()
+    {
+        _process!.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+
+    [GeneratedRegex(@"listening on [^\s]+:(\d+)")]
+    private static partial Regex ListeningLine();
+}
