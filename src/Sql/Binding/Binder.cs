@@ -362,8 +362,7 @@ public sealed partial class Binder
             int found = -1;
             for (int i = 0; i < visible; i++)
             {
-                bool aliasMatch = items is null ? columns[i].Name == cr.Name
-                    : i < items.Count && items[i].Alias == cr.Name;
+                bool aliasMatch = columns[i].Name == cr.Name;
                 if (aliasMatch)
                 {
                     found = i;

@@ -36,6 +36,9 @@ public sealed class CopyInOperation
         _insert = insert;
     }
 
+    /// <summary>The binary COPY signature: "PGCOPY\n\377\r\n\0".</summary>
+    internal static ReadOnlySpan<byte> Signature => [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00];
+
     public CopyFormat Format { get; }
 
     public IReadOnlyList<ColumnInfo> Columns { get; }
@@ -59,7 +62,7 @@ public sealed class CopyInOperation
 
     private List<object?[]> ParseBinary(ReadOnlySpan<byte> data)
     {
-        ReadOnlySpan<byte> signature = "PGCOPY\n\xff\r\n\0"u8;
+        ReadOnlySpan<byte> signature = Signature;
         var rows = new List<object?[]>();
         if (data.Length < 19 || !data[..11].SequenceEqual(signature))
         {
@@ -300,7 +303,7 @@ public sealed class CopyOutOperation(CopyFormat format, IReadOnlyList<OutputColu
         if (Format == CopyFormat.Binary)
         {
             var b = new byte[19];
-            "PGCOPY\n\xff\r\n\0"u8.CopyTo(b);
+            CopyInOperation.Signature.CopyTo(b);
             return b;
         }
 

@@ -21,7 +21,9 @@ public static partial class SystemCatalog
     public const uint ArrayRecvProc = 2400;
     private const uint ProcBase = 60000;
 
-    private static readonly FrozenDictionary<string, SystemTable> Tables = BuildTables();
+    private static readonly Lazy<FrozenDictionary<string, SystemTable>> LazyTables = new(BuildTables);
+
+    private static FrozenDictionary<string, SystemTable> Tables => LazyTables.Value;
 
     /// <summary>Finds a system table by name; <paramref name="schema"/> null searches pg_catalog (always on the search path).</summary>
     public static bool TryGetTable(string? schema, string name, out SystemTable table)
@@ -46,7 +48,9 @@ public static partial class SystemCatalog
     private static OutputColumn C(string name, SqlType type) => new(name, type);
 
     /// <summary>Every type pg_type lists: the built-ins AnnSql supports, their arrays, and pgvector's types.</summary>
-    internal static IReadOnlyList<SqlType> AllTypes { get; } = BuildTypeList();
+    internal static IReadOnlyList<SqlType> AllTypes => LazyTypes.Value;
+
+    private static readonly Lazy<List<SqlType>> LazyTypes = new(BuildTypeList);
 
     private static List<SqlType> BuildTypeList()
     {
