@@ -7,8 +7,8 @@ using AnnSql.Sql.Execution;
 using AnnSql.Sql.Session;
 using AnnSql.Sql.Types;
 using AnnSql.Wire.Errors;
-using SqlState = AnnSql.Sql.Errors.SqlState;
 using AnnSql.Wire.Handlers;
+using SqlState = AnnSql.Sql.Errors.SqlState;
 
 namespace AnnSql.Host.Adapters;
 

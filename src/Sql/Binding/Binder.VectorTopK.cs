@@ -1,6 +1,6 @@
 using AnnSql.Sql.Ast;
-using AnnSql.Sql.Execution.Expressions;
 using AnnSql.Sql.Execution;
+using AnnSql.Sql.Execution.Expressions;
 using AnnSql.Sql.Execution.Plan;
 using AnnSql.Sql.Functions;
 using AnnSql.Sql.Types;

@@ -207,12 +207,12 @@ public static class Operators
     {
         if (a is null)
         {
-            return b is object?[] ? b : b is null ? null : new object?[] { b };
+            return b is object?[]? b : b is null ? null : new object?[] { b };
         }
 
         if (b is null)
         {
-            return a is object?[] ? a : new object?[] { a };
+            return a is object?[]? a : new object?[] { a };
         }
 
         return Elements(a).Concat(Elements(b)).ToArray();

@@ -1,8 +1,8 @@
 using AnnSql.Sql.Ast;
 using Pidgin;
 using static AnnSql.Sql.Parsing.Tokens;
-using static Pidgin.Parser;
 using static Pidgin.Parser<char>;
+using static Pidgin.Parser;
 
 namespace AnnSql.Sql.Parsing;
 

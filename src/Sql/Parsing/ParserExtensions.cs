@@ -1,7 +1,7 @@
 using AnnSql.Sql.Ast;
 using Pidgin;
-using static Pidgin.Parser;
 using static Pidgin.Parser<char>;
+using static Pidgin.Parser;
 
 namespace AnnSql.Sql.Parsing;
 

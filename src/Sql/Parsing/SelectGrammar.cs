@@ -1,8 +1,8 @@
 using AnnSql.Sql.Ast;
 using Pidgin;
 using static AnnSql.Sql.Parsing.Tokens;
-using static Pidgin.Parser;
 using static Pidgin.Parser<char>;
+using static Pidgin.Parser;
 
 namespace AnnSql.Sql.Parsing;
 
@@ -128,7 +128,8 @@ internal static class SelectGrammar
 
     private static readonly Parser<char, QueryBody> SelectCore = Map(
         (distinct, items, from, where, groupBy, having) => (QueryBody)new SelectCore(
-            distinct.Distinct, items, from ?? [], where, groupBy ?? [], having) { DistinctOn = distinct.On },
+            distinct.Distinct, items, from ?? [], where, groupBy ?? [], having)
+        { DistinctOn = distinct.On },
         Kw("select").Then(DistinctClause),
         SelectItem.Separated(Comma).ListOf(),
         Kw("from").Then(FromList).OrNull(),

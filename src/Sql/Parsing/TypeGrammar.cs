@@ -2,8 +2,8 @@ using System.Globalization;
 using AnnSql.Sql.Ast;
 using Pidgin;
 using static AnnSql.Sql.Parsing.Tokens;
-using static Pidgin.Parser;
 using static Pidgin.Parser<char>;
+using static Pidgin.Parser;
 
 namespace AnnSql.Sql.Parsing;
 

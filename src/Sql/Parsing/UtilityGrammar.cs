@@ -1,8 +1,8 @@
 using AnnSql.Sql.Ast;
 using Pidgin;
 using static AnnSql.Sql.Parsing.Tokens;
-using static Pidgin.Parser;
 using static Pidgin.Parser<char>;
+using static Pidgin.Parser;
 
 namespace AnnSql.Sql.Parsing;
 
@@ -183,7 +183,8 @@ internal static class UtilityGrammar
         (options, inner) => (Statement)new ExplainStatement(
             options.Any(o => o.Key is "analyze" or "analyse" && IsTrue(o.Value)),
             options.Any(o => o.Key == "verbose" && IsTrue(o.Value)),
-            inner) { Options = options },
+            inner)
+        { Options = options },
         Kw("explain").Then(OneOf(
             GenericOptions,
             Map(

@@ -74,8 +74,14 @@ public sealed partial class SqlSession
                     var (ret, retCols) = BindReturning(binder, scope, insert.Returning);
                     return new DmlPlan
                     {
-                        Table = table, Source = source, TargetOrdinals = targets, Returning = ret, ReturningColumns = retCols,
-                        OnConflict = insert.OnConflict, ConflictAssignments = conflictAssignments, ConflictWhere = conflictWhere,
+                        Table = table,
+                        Source = source,
+                        TargetOrdinals = targets,
+                        Returning = ret,
+                        ReturningColumns = retCols,
+                        OnConflict = insert.OnConflict,
+                        ConflictAssignments = conflictAssignments,
+                        ConflictWhere = conflictWhere,
                     };
                 }
 

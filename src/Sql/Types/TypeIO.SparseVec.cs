@@ -32,7 +32,7 @@ public static partial class TypeIO
         }
         else
         {
-            for (;;)
+            for (; ; )
             {
                 i = SkipCSpace(text, i);
                 long index = 0;

@@ -24,7 +24,7 @@ public static partial class TypeIO
         int i = OpenVectorLiteral(text, "vector");
         float[] result = new float[Math.Min(text.Count(',') + 1, VectorMaxDimensions)];
         int dim = 0;
-        for (;;)
+        for (; ; )
         {
             if (dim == VectorMaxDimensions)
             {
@@ -63,7 +63,7 @@ public static partial class TypeIO
         int i = OpenVectorLiteral(text, "halfvec");
         Half[] result = new Half[Math.Min(text.Count(',') + 1, VectorMaxDimensions)];
         int dim = 0;
-        for (;;)
+        for (; ; )
         {
             if (dim == VectorMaxDimensions)
             {
