@@ -51,6 +51,24 @@ internal static class TestData
     /// <summary>Reads a <c>.fbin</c> file: int32 n, int32 d, then n*d float32, all little-endian.</summary>
     public static (float[] Data, int Count, int Dim) ReadFbin(string directory, string fileName)
     {
+        // The vendored copy stores MNIST as uint16 thousandths (tests/data/README.md): value = (float)(k / 1000.0).
+        string packed = Path.Combine(directory, Path.ChangeExtension(fileName, ".u16.gz"));
+        if (File.Exists(packed))
+        {
+            using var gz = new System.IO.Compression.GZipStream(File.OpenRead(packed), System.IO.Compression.CompressionMode.Decompress);
+            using var ms = new MemoryStream();
+            gz.CopyTo(ms);
+            byte[] raw = ms.ToArray();
+            (int n, int d) = ReadHeader(raw, packed);
+            float[] values = new float[checked(n * d)];
+            for (int i = 0; i < values.Length; i++)
+            {
+                values[i] = (float)(BinaryPrimitives.ReadUInt16LittleEndian(raw.AsSpan(8 + (2 * i))) / 1000.0);
+            }
+
+            return (values, n, d);
+        }
+
         byte[] bytes = ReadAllBytes(directory, fileName);
         (int count, int dim) = ReadHeader(bytes, fileName);
         float[] data = new float[checked(count * dim)];
