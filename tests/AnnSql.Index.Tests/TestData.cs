@@ -59,7 +59,8 @@ internal static class TestData
             using var ms = new MemoryStream();
             gz.CopyTo(ms);
             byte[] raw = ms.ToArray();
-            (int n, int d) = ReadHeader(raw, packed);
+            int n = BinaryPrimitives.ReadInt32LittleEndian(raw);
+            int d = BinaryPrimitives.ReadInt32LittleEndian(raw.AsSpan(4));
             float[] values = new float[checked(n * d)];
             for (int i = 0; i < values.Length; i++)
             {
