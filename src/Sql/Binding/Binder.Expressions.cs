@@ -27,6 +27,12 @@ public sealed partial class Binder
             return BindAboveAggregation(expr, scope, agg, expected);
         }
 
+        return BindNode(expr, scope, expected);
+    }
+
+    /// <summary>Binds one node; its children go back through <see cref="BindExpr"/>, so they see the aggregation context.</summary>
+    private BoundExpr BindNode(Expr expr, Scope scope, SqlType? expected)
+    {
         switch (expr)
         {
             case Literal lit:
@@ -172,12 +178,13 @@ public sealed partial class Binder
             case LiteralKind.Boolean:
                 return new ConstantExpr(lit.BooleanValue, SqlType.Bool);
             case LiteralKind.Integer:
-                if (int.TryParse(lit.Text, NumberStyles.None, CultureInfo.InvariantCulture, out int i))
+                // The parser folds a leading minus into the literal, as PostgreSQL does.
+                if (int.TryParse(lit.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int i))
                 {
                     return new ConstantExpr(i, SqlType.Int4);
                 }
 
-                if (long.TryParse(lit.Text, NumberStyles.None, CultureInfo.InvariantCulture, out long l))
+                if (long.TryParse(lit.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long l))
                 {
                     return new ConstantExpr(l, SqlType.Int8);
                 }
@@ -350,11 +357,7 @@ public sealed partial class Binder
             {
                 if (levels > 0)
                 {
-                    scope.IsCorrelated = true;
-                    for (var inner = scope; inner is not null && inner != s; inner = inner.Parent)
-                    {
-                        inner.IsCorrelated = true;
-                    }
+                    _outerReferences.Add(s);
                 }
 
                 var sc = s.Columns[found];
@@ -375,14 +378,31 @@ public sealed partial class Binder
         throw new SqlException(SqlState.UndefinedColumn, $"column \"{col.Name}\" does not exist", col.Position);
     }
 
+    /// <summary>
+    /// Binds a subquery whose outer scope is <paramref name="scope"/>. It is correlated when a column inside it resolved to
+    /// <paramref name="scope"/> or an enclosing level; an uncorrelated subquery runs once per statement.
+    /// </summary>
     private (Execution.Plan.PlanNode Plan, bool Correlated) BindSubquery(SelectStatement query, Scope scope)
     {
-        var probe = new Scope(scope);
-        var plan = BindSelect(query, probe, out _);
-        return (plan, probe.IsCorrelated || ContainsOuterReference(plan));
-    }
+        var enclosing = _outerReferences;
+        _outerReferences = [];
+        try
+        {
+            var plan = BindSelect(query, scope, out _);
+            bool correlated = false;
+            for (var s = scope; s is not null && !correlated; s = s.Parent)
+            {
+                correlated = _outerReferences.Contains(s);
+            }
 
-    private static bool ContainsOuterReference(Execution.Plan.PlanNode plan) => true;
+            return (plan, correlated);
+        }
+        finally
+        {
+            enclosing.UnionWith(_outerReferences);
+            _outerReferences = enclosing;
+        }
+    }
 
     private BoundExpr BindUnary(UnaryExpr u, Scope scope, SqlType? expected)
     {

@@ -55,142 +55,31 @@ public sealed partial class Binder
 
         if (!ContainsAggregate(expr) && expr is not ExistsExpr and not Ast.SubqueryExpr and not InSubqueryExpr)
         {
-            // Try the expression against the input rows: it must equal a group key or use only grouped/outer columns.
-            var probeParams = _parameterTypes.ToList();
-            BoundExpr bound;
-            try
+            // Over the input rows the expression must equal a group key, or not depend on the input row at all.
+            var bound = BindExpr(expr, agg.Input, expected);
+            for (int i = 0; i < agg.GroupKeys.Length; i++)
             {
-                bound = BindExpr(expr, agg.Input, expected);
-            }
-            catch (SqlException)
-            {
-                bound = null!;
+                if (agg.GroupKeys[i].Fingerprint == bound.Fingerprint)
+                {
+                    return new ColumnExpr(0, i, bound.Type, "?group");
+                }
             }
 
-            if (bound is not null)
+            // The input scope and the scope above the aggregation share their parent, so outer references stay valid.
+            if (bound.IsConstant || !ReferencesLevel0(bound))
             {
-                for (int i = 0; i < agg.GroupKeys.Length; i++)
-                {
-                    if (agg.GroupKeys[i].Fingerprint == bound.Fingerprint)
-                    {
-                        return new ColumnExpr(0, i, bound.Type, "?group");
-                    }
-                }
+                return bound;
+            }
 
-                if (bound.IsConstant || !ReferencesLevel0(bound))
-                {
-                    return bound is ColumnExpr c && c.LevelsUp > 0 ? new ColumnExpr(c.LevelsUp, c.Ordinal, c.Type, c.Name) : bound is ConstantExpr or ParameterExpr ? bound : RebindOuterOnly(expr, scope, expected);
-                }
-
-                if (expr is ColumnRef cr)
-                {
-                    throw new SqlException(SqlState.GroupingError,
-                        $"column \"{(cr.Qualifier is null ? cr.Name : cr.Qualifier + "." + cr.Name)}\" must appear in the GROUP BY clause or be used in an aggregate function", cr.Position);
-                }
+            if (expr is ColumnRef cr)
+            {
+                throw new SqlException(SqlState.GroupingError,
+                    $"column \"{(cr.Qualifier is null ? cr.Name : cr.Qualifier + "." + cr.Name)}\" must appear in the GROUP BY clause or be used in an aggregate function", cr.Position);
             }
         }
 
-        // Recurse structurally: bind children above the aggregation.
-        var inner = new Scope(scope.Parent) { Aggregation = null };
-        inner.AddRange(scope.Columns);
-        return expr switch
-        {
-            BinaryExpr b => RebindWith(b, scope, agg),
-            _ => BindExprNoAgg(expr, scope, expected),
-        };
-    }
-
-    private BoundExpr RebindOuterOnly(Expr expr, Scope scope, SqlType? expected) => BindExprNoAgg(expr, scope, expected);
-
-    private BoundExpr BindExprNoAgg(Expr expr, Scope scope, SqlType? expected)
-    {
-        // Children of this node are still bound above the aggregation (scope keeps its Aggregation), so only the node itself
-        // is bound normally. Column references that reach here were not group keys.
-        var saved = scope.Aggregation;
-        if (expr is ColumnRef or UsingColumn)
-        {
-            return BindExpr(expr, scope.Parent is null ? new Scope(null) : scope, expected);
-        }
-
-        scope.Aggregation = null;
-        try
-        {
-            return BindWithChildAggregation(expr, scope, saved!, expected);
-        }
-        finally
-        {
-            scope.Aggregation = saved;
-        }
-    }
-
-    private BoundExpr BindWithChildAggregation(Expr expr, Scope scope, AggregationContext agg, SqlType? expected)
-    {
-        // Bind a composite expression whose children need the aggregation context: temporarily re-enable it for children by
-        // binding through a wrapper scope that restores the aggregation for each child.
-        scope.Aggregation = agg;
-        try
-        {
-            return expr switch
-            {
-                Ast.CastExpr c => CastTo(BindExpr(c.Operand, scope, TypeNames.Resolve(c.Type)), TypeNames.Resolve(c.Type), c.Position, false),
-                FunctionCall f => BindFunction(f, scope, expected, skipAggregationCheck: true),
-                Ast.CaseExpr ce => BindCase(ce, scope, expected),
-                UnaryExpr u => BindUnary(u, scope, expected),
-                Ast.IsNullExpr n => new Execution.Expressions.IsNullExpr(BindExpr(n.Operand, scope, null), n.Negated),
-                _ => BindDirect(expr, scope, expected),
-            };
-        }
-        finally
-        {
-            scope.Aggregation = null;
-        }
-    }
-
-    private BoundExpr BindDirect(Expr expr, Scope scope, SqlType? expected)
-    {
-        var saved = scope.Aggregation;
-        scope.Aggregation = null;
-        try
-        {
-            return BindExpr(expr, scope, expected);
-        }
-        finally
-        {
-            scope.Aggregation = saved;
-        }
-    }
-
-    private BoundExpr RebindWith(BinaryExpr b, Scope scope, AggregationContext agg)
-    {
-        var saved = scope.Aggregation;
-        scope.Aggregation = agg;
-        try
-        {
-            return BindBinaryAbove(b, scope);
-        }
-        finally
-        {
-            scope.Aggregation = saved;
-        }
-    }
-
-    private BoundExpr BindBinaryAbove(BinaryExpr b, Scope scope)
-    {
-        string op = b.Operator.ToUpperInvariant();
-        if (op is "AND" or "OR")
-        {
-            var l = Coerce(BindExpr(b.Left, scope, SqlType.Bool), SqlType.Bool, b.Left.Position);
-            var r = Coerce(BindExpr(b.Right, scope, SqlType.Bool), SqlType.Bool, b.Right.Position);
-            return new LogicalExpr(op == "AND", [l, r]);
-        }
-
-        var (left, right) = BindPair(b.Left, b.Right, scope);
-        if (op is "=" or "<>" or "!=" or "<" or "<=" or ">" or ">=")
-        {
-            return new ComparisonExpr(op == "!=" ? "<>" : op, left, right);
-        }
-
-        return Operators.Bind(op, left, right, b.Position);
+        // Bind this node above the aggregation; its children come back here through BindExpr.
+        return BindNode(expr, scope, expected);
     }
 
     private static bool ReferencesLevel0(BoundExpr e) => e switch
@@ -292,7 +181,7 @@ public sealed partial class Binder
 
     // ---- scalar functions ----
 
-    private BoundExpr BindFunction(FunctionCall f, Scope scope, SqlType? expected, bool skipAggregationCheck = false)
+    private BoundExpr BindFunction(FunctionCall f, Scope scope, SqlType? expected)
     {
         string name = f.FunctionName;
         if (IsAggregate(f))

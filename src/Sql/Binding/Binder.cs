@@ -22,6 +22,9 @@ public sealed partial class Binder
     private readonly List<SqlType> _parameterTypes;
     private readonly Dictionary<string, (PlanNode Plan, IReadOnlyList<string> Names)> _ctes = [];
 
+    /// <summary>Scopes that a column reference from an inner query level resolved to (for subquery correlation).</summary>
+    private HashSet<Scope> _outerReferences = [];
+
     public Binder(SqlSession session, CatalogState catalog, IReadOnlyList<SqlType> parameterTypes)
     {
         _session = session;
@@ -206,9 +209,9 @@ public sealed partial class Binder
                 keys[i] = BindGroupKey(core.GroupBy[i], core.Items, scope);
             }
 
-            var agg = new AggregationContext(scope, keys);
+            var agg = new AggregationContext(scope, AddFunctionallyDependentColumns(keys, scope));
             projectScope = new Scope(outer) { Aggregation = agg };
-            projectScope.Columns.AddRange(keys.Select((k, i) => new ScopeColumn(null, "?group" + i, k.Type)));
+            projectScope.Columns.AddRange(agg.GroupKeys.Select((k, i) => new ScopeColumn(null, "?group" + i, k.Type)));
         }
 
         // Select list (with * expansion).
@@ -303,6 +306,34 @@ public sealed partial class Binder
         }
 
         return plan;
+    }
+
+    /// <summary>
+    /// When the GROUP BY keys cover a table's primary key, the table's other columns are functionally dependent on them and may
+    /// be used ungrouped (PostgreSQL's rule); they are added as extra keys, which does not change the groups.
+    /// </summary>
+    private BoundExpr[] AddFunctionallyDependentColumns(BoundExpr[] keys, Scope scope)
+    {
+        var grouped = keys.OfType<ColumnExpr>().Where(k => k.LevelsUp == 0).Select(k => k.Ordinal).ToHashSet();
+        var result = keys.ToList();
+        foreach (var range in scope.Columns.Select((c, i) => (c, i)).Where(x => x.c.TableOid != 0).GroupBy(x => (x.c.Table, x.c.TableOid)))
+        {
+            if (!_catalog.Tables.TryGetValue(range.Key.TableOid, out var table) || table.PrimaryKey is not { } pk
+                || !pk.KeyColumns.All(a => range.Any(x => x.c.AttributeNumber == a && grouped.Contains(x.i))))
+            {
+                continue;
+            }
+
+            foreach (var (column, ordinal) in range)
+            {
+                if (grouped.Add(ordinal))
+                {
+                    result.Add(new ColumnExpr(0, ordinal, column.Type, column.Name));
+                }
+            }
+        }
+
+        return [.. result];
     }
 
     private static PlanNode DropJunk(PlanNode plan, int visible)

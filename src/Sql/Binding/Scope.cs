@@ -18,12 +18,6 @@ public sealed class Scope(Scope? parent)
 
     public List<ScopeColumn> Columns { get; } = [];
 
-    /// <summary>Set when an expression bound in an inner query referenced this scope or one of its parents.</summary>
-    public bool ReferencedFromInside { get; set; }
-
-    /// <summary>Set on the inner scope when it referenced an outer level (the subquery is correlated).</summary>
-    public bool IsCorrelated { get; set; }
-
     /// <summary>Aggregation state while binding a grouped query's select list, HAVING and ORDER BY.</summary>
     public AggregationContext? Aggregation { get; set; }
 
