@@ -82,7 +82,7 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
             }
 
             var prepared = _session.Prepare(statements[0], sql, parameterTypeOids.ToArray());
-            var fields = prepared.Columns is null ? null : Fields(prepared.Columns, _ => 0);
+            var fields = prepared.Columns is null ? null : TextFields(prepared.Columns);
             return new PgPreparedStatement(statementName, sql, prepared.ParameterTypes.Select(t => t.TypeOid).ToArray(), fields) { State = prepared };
         }
         catch (SqlException e)
@@ -213,7 +213,7 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
         long rows = 0;
         if (result.Columns is { } columns && result.Rows is { } data)
         {
-            var fields = portalFields ?? Fields(columns, _ => 0);
+            var fields = portalFields ?? TextFields(columns);
             if (writeDescription)
             {
                 responder.WriteRowDescription(fields);
@@ -260,10 +260,11 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
         responder.WriteCommandComplete(result.Tag(rows));
     }
 
-    private static PgField[] Fields(IReadOnlyList<OutputColumn> columns, Func<int, short> format) =>
+    /// <summary>RowDescription fields in text format (Bind's result formats are applied by Wire).</summary>
+    private static PgField[] TextFields(IReadOnlyList<OutputColumn> columns) =>
         columns.Select((c, i) => new PgField(c.Name, c.TableOid, c.AttributeNumber, c.Type.TypeOid, c.Type.TypeLength,
             c.Type.IsVector || c.Type.Kind is SqlTypeKind.Bit or SqlTypeKind.VarBit || c.Type.Kind is SqlTypeKind.Varchar or SqlTypeKind.Char or SqlTypeKind.Numeric ? c.Type.Modifier : -1,
-            format(i))).ToArray();
+            PgFormatCode.Text)).ToArray();
 
     private static PgErrorException ToPg(SqlException e) => new(new PgError(e.Severity, e.SqlState, e.Message)
     {

@@ -274,11 +274,6 @@ public sealed partial class Binder
             return new BoundCast(e, target);
         }
 
-        if (assignment && target.IsString && e.Type.Kind == SqlTypeKind.Varchar == false && target.Modifier >= 0)
-        {
-            return new LengthCheckedCast(e, target);
-        }
-
         if (!Casts.CanCast(e.Type, target))
         {
             throw new SqlException(SqlState.DatatypeMismatch,

@@ -232,7 +232,7 @@ public sealed partial class Binder
             }
 
             exprs.Add(e);
-            columns.Add(OutputFor(item, e, scope));
+            columns.Add(OutputFor(item, e, projectScope));
         }
 
         BoundExpr? having = null;
@@ -440,18 +440,16 @@ public sealed partial class Binder
         }
     }
 
+    /// <summary>
+    /// The result column of a select item; a plain column keeps its table OID and attribute number from the scope the
+    /// expression was bound in (above a GROUP BY that is the aggregate's output, whose columns have none).
+    /// </summary>
     private static OutputColumn OutputFor(SelectItem item, BoundExpr e, Scope scope)
     {
         string name = item.Alias ?? DefaultName(item.Expression);
-        if (item.Alias is null && e is ColumnExpr { LevelsUp: 0 } c && c.Ordinal < scope.Columns.Count && scope.Aggregation is null)
+        if (e is ColumnExpr { LevelsUp: 0 } c && c.Ordinal < scope.Columns.Count)
         {
             var sc = scope.Columns[c.Ordinal];
-            return new OutputColumn(name, e.Type, sc.TableOid, sc.AttributeNumber);
-        }
-
-        if (e is ColumnExpr { LevelsUp: 0 } c2 && scope.Aggregation is null && c2.Ordinal < scope.Columns.Count)
-        {
-            var sc = scope.Columns[c2.Ordinal];
             return new OutputColumn(name, e.Type, sc.TableOid, sc.AttributeNumber);
         }
 

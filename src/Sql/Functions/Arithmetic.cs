@@ -21,7 +21,7 @@ public static class Arithmetic
     public static SqlType ResultType(SqlType a, SqlType b)
     {
         var r = Rank(a) >= Rank(b) ? a : b;
-        if (r.Kind == SqlTypeKind.Float4 && (a.Kind == SqlTypeKind.Numeric || b.Kind == SqlTypeKind.Numeric || a.IsInteger && b.Kind == SqlTypeKind.Float4 && false))
+        if (r.Kind == SqlTypeKind.Float4 && (a.Kind == SqlTypeKind.Numeric || b.Kind == SqlTypeKind.Numeric))
         {
             return SqlType.Float8;
         }

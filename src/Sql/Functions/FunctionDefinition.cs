@@ -9,7 +9,8 @@ public delegate object? ScalarImplementation(object?[] arguments, EvalContext co
 /// <summary>
 /// A built-in scalar function: name (lower case, without schema), parameter types (arguments are coerced to them;
 /// unknown-typed literals and parameters take them), a result type rule, and the implementation. Overloads share a name
-/// and are picked by argument count and types.
+/// and are picked by argument count and types. A parameter of type <see cref="SqlTypeKind.Unknown"/> accepts any type unchanged
+/// ("anyelement").
 /// </summary>
 public sealed record FunctionDefinition(string Name, SqlType[] ParameterTypes, Func<SqlType[], SqlType> ResultType, ScalarImplementation Implementation)
 {
@@ -21,10 +22,4 @@ public sealed record FunctionDefinition(string Name, SqlType[] ParameterTypes, F
 
     /// <summary>Never folded: the value changes between calls (random(), now(), nextval()).</summary>
     public bool Volatile { get; init; }
-
-    /// <summary>Parameters of type <see cref="SqlTypeKind.Unknown"/> accept any type unchanged ("anyelement").</summary>
-    public static SqlType Any => SqlType.Unknown;
-
-    public static FunctionDefinition Create(string name, SqlType result, SqlType[] parameters, ScalarImplementation impl) =>
-        new(name, parameters, _ => result, impl);
 }

@@ -118,7 +118,7 @@ public sealed partial class SqlSession
                     RequireTable(t);
                 }
 
-                return StatementResult.Command(v.Analyze && v.Tables.Count >= 0 && prepared.Sql.TrimStart().StartsWith("analyze", StringComparison.OrdinalIgnoreCase) ? "ANALYZE" : "VACUUM");
+                return StatementResult.Command(v.AnalyzeOnly ? "ANALYZE" : "VACUUM");
             case CheckpointStatement:
                 await Database.CheckpointAsync(ct);
                 return StatementResult.Command("CHECKPOINT");

@@ -198,17 +198,17 @@ public static class Casts
 
     private static SparseVector ToSparse(object value)
     {
+        if (value is SparseVector sparse)
+        {
+            return sparse;
+        }
+
         float[] dense = value switch
         {
-            SparseVector s => s.Values.Length == s.Indices.Length ? Densify(s) : Densify(s),
             float[] v => v,
             Half[] h => Array.ConvertAll(h, x => (float)x),
             _ => throw new SqlException(SqlState.CannotCoerce, "cannot cast to sparsevec"),
         };
-        if (value is SparseVector sv)
-        {
-            return sv;
-        }
 
         var idx = new List<int>();
         var vals = new List<float>();

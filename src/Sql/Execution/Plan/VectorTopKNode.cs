@@ -104,7 +104,7 @@ public sealed class VectorTopKNode(
 
         var data = ctx.Session.Database.GetTable(table.Oid).Data;
         long emitted = 0;
-        foreach (var (_, rowId) in ordered.Select(x => (x.Distance, x.RowId)).Concat(nullRows.Select(r => (double.NaN, r))))
+        foreach (long rowId in ordered.Select(x => x.RowId).Concat(nullRows))
         {
             if (emitted >= keep)
             {
