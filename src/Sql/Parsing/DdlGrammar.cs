@@ -1,7 +1,6 @@
 using AnnSql.Sql.Ast;
 using Pidgin;
 using static AnnSql.Sql.Parsing.Tokens;
-using static Pidgin.Parser<char>;
 using static Pidgin.Parser;
 
 namespace AnnSql.Sql.Parsing;
@@ -137,7 +136,7 @@ internal static class DdlGrammar
         OneOf(
             Kws("if", "not", "exists").Then(ColId).Map(n => ((string?)n, true)),
             ColId.Map(n => ((string?)n, false)),
-            Return(((string?)null, false))).Map(t => (Name: t.Item1, IfNotExists: t.Item2)),
+            Parser<char>.Return(((string?)null, false))).Map(t => (Name: t.Item1, IfNotExists: t.Item2)),
         Kw("on").Then(Kw("only").Optional()).Then(Name),
         Kw("using").Then(Label).OrNull(),
         OpenParen.Then(IndexKey.SeparatedAtLeastOnce(Comma).ListOf()).Before(CloseParen)
@@ -179,7 +178,7 @@ internal static class DdlGrammar
         Kw("schema").ThenReturn(DropObjectKind.Schema));
 
     private static readonly Parser<char, bool> CascadeOption = OneOf(
-        Kw("cascade").ThenReturn(true), Kw("restrict").ThenReturn(false), Return(false));
+        Kw("cascade").ThenReturn(true), Kw("restrict").ThenReturn(false), Parser<char>.Return(false));
 
     public static readonly Parser<char, Statement> Drop = Map(
         (kind, ifExists, names, cascade) => (Statement)new DropStatement(kind, names, ifExists, cascade),
@@ -230,6 +229,6 @@ internal static class DdlGrammar
         (tables, restart) => (Statement)new TruncateStatement(tables) { RestartIdentity = restart },
         Kw("truncate").Then(Kw("table").Optional())
             .Then(Kw("only").Optional().Then(Name).Before(Op("*").Optional()).SeparatedAtLeastOnce(Comma).ListOf()),
-        OneOf(Kws("restart", "identity").ThenReturn(true), Kws("continue", "identity").ThenReturn(false), Return(false))
+        OneOf(Kws("restart", "identity").ThenReturn(true), Kws("continue", "identity").ThenReturn(false), Parser<char>.Return(false))
             .Before(CascadeOption));
 }

@@ -1,7 +1,6 @@
 using AnnSql.Sql.Ast;
 using Pidgin;
 using static AnnSql.Sql.Parsing.Tokens;
-using static Pidgin.Parser<char>;
 using static Pidgin.Parser;
 
 namespace AnnSql.Sql.Parsing;
@@ -28,7 +27,7 @@ internal static class DmlGrammar
         Kws("on", "conflict").Then(OneOf(
             SelectGrammar.ParenColIdList.Before(Kw("where").Then(Expr).Optional()).Map(c => (IReadOnlyList<string>?)c),
             Kws("on", "constraint").Then(ColId).ThenReturn((IReadOnlyList<string>?)null),
-            Return((IReadOnlyList<string>?)null))),
+            Parser<char>.Return((IReadOnlyList<string>?)null))),
         Kw("do").Then(OneOf(
             Kw("nothing").ThenReturn<Func<IReadOnlyList<string>?, OnConflictClause>>(t => new OnConflictClause(t, true, [], null)),
             Map(

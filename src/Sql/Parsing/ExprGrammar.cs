@@ -1,7 +1,6 @@
 using AnnSql.Sql.Ast;
 using Pidgin;
 using static AnnSql.Sql.Parsing.Tokens;
-using static Pidgin.Parser<char>;
 using static Pidgin.Parser;
 
 namespace AnnSql.Sql.Parsing;
@@ -38,12 +37,12 @@ internal static class ExprGrammar
         Kw("asc").ThenReturn(false),
         Kw("desc").ThenReturn(true),
         Kw("using").Then(OpExcept()).Map(op => op == ">"),
-        Return(false));
+        Parser<char>.Return(false));
 
     public static readonly Parser<char, bool?> NullsOrder = OneOf(
         Kws("nulls", "first").ThenReturn((bool?)true),
         Kws("nulls", "last").ThenReturn((bool?)false),
-        Return((bool?)null));
+        Parser<char>.Return((bool?)null));
 
     public static readonly Parser<char, OrderItem> OrderItem = Map(
         (e, desc, nulls) => new OrderItem(e, desc, nulls), ExprRef, Direction, NullsOrder);
@@ -59,7 +58,7 @@ internal static class ExprGrammar
         Op("*").ThenReturn(new FuncArgs(true, false, [], null, null)),
         Map(
             (distinct, args, orderBy) => new FuncArgs(false, distinct, args, orderBy, null),
-            OneOf(Kw("distinct").ThenReturn(true), Kw("all").ThenReturn(false), Return(false)),
+            OneOf(Kw("distinct").ThenReturn(true), Kw("all").ThenReturn(false), Parser<char>.Return(false)),
             ExprRef.Separated(Comma).ListOf(),
             OrderByClause.OrNull()));
 
@@ -189,7 +188,7 @@ internal static class ExprGrammar
                 Kw("from").Then(ExprRef),
                 Kw("for").Then(ExprRef).OrNull()),
             Kw("for").Then(ExprRef).Map(len => (IReadOnlyList<Expr>)[new Literal(LiteralKind.Integer, "1"), len]),
-            Return((IReadOnlyList<Expr>)[])).Before(CloseParen));
+            Parser<char>.Return((IReadOnlyList<Expr>)[])).Before(CloseParen));
 
     private static readonly Parser<char, Expr> Constant = OneOf(
         Offset.Before(Kw("true")).Map(pos => (Expr)new Literal(LiteralKind.Boolean, "t") { Position = pos }),

@@ -8,13 +8,13 @@ namespace AnnSql.Sql.Parsing;
 internal sealed class ParseContext(string text)
 {
     [ThreadStatic]
-    private static ParseContext? t_current;
+    private static ParseContext? _current;
 
     public string Text { get; } = text;
 
     public int Furthest { get; set; } = -1;
 
-    public static ParseContext Current => t_current ?? throw new InvalidOperationException("SQL parsers run only through SqlParser.");
+    public static ParseContext Current => _current ?? throw new InvalidOperationException("SQL parsers run only through SqlParser.");
 
     public void Fail(int offset)
     {
@@ -27,8 +27,8 @@ internal sealed class ParseContext(string text)
     /// <summary>Makes <paramref name="context"/> current for this thread and returns the previous one.</summary>
     public static ParseContext? Enter(ParseContext? context)
     {
-        var previous = t_current;
-        t_current = context;
+        var previous = _current;
+        _current = context;
         return previous;
     }
 }

@@ -1,6 +1,5 @@
 using AnnSql.Sql.Ast;
 using Pidgin;
-using static Pidgin.Parser<char>;
 using static Pidgin.Parser;
 
 namespace AnnSql.Sql.Parsing;
@@ -17,7 +16,7 @@ internal static class ParserExtensions
         => parser.Optional().Map(static m => m.HasValue ? m.Value : null);
 
     /// <summary>True when the parser matched, false when it failed without consuming input.</summary>
-    public static Parser<char, bool> Flag<T>(this Parser<char, T> parser) => parser.ThenReturn(true).Or(Return(false));
+    public static Parser<char, bool> Flag<T>(this Parser<char, T> parser) => parser.ThenReturn(true).Or(Parser<char>.Return(false));
 
     /// <summary>Sets the statement's Position/Length to its text span, without trailing whitespace.</summary>
     public static Parser<char, T> WithSpan<T>(this Parser<char, T> parser)

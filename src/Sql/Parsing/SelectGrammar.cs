@@ -1,7 +1,6 @@
 using AnnSql.Sql.Ast;
 using Pidgin;
 using static AnnSql.Sql.Parsing.Tokens;
-using static Pidgin.Parser<char>;
 using static Pidgin.Parser;
 
 namespace AnnSql.Sql.Parsing;
@@ -124,7 +123,7 @@ internal static class SelectGrammar
         Kw("distinct").Then(Kw("on").Then(OpenParen).Then(ExprGrammar.ExprList).Before(CloseParen).OrNull())
             .Map(on => (true, on)),
         Kw("all").ThenReturn<(bool, IReadOnlyList<Expr>?)>((false, null)),
-        Return<(bool, IReadOnlyList<Expr>?)>((false, null)));
+        Parser<char>.Return<(bool, IReadOnlyList<Expr>?)>((false, null)));
 
     private static readonly Parser<char, QueryBody> SelectCore = Map(
         (distinct, items, from, where, groupBy, having) => (QueryBody)new SelectCore(
@@ -152,7 +151,7 @@ internal static class SelectGrammar
         OpenParen.Then(SelectRef).Before(CloseParen).Map(q => (QueryBody)new NestedQueryBody(q)));
 
     private static readonly Parser<char, bool> SetQuantifier = OneOf(
-        Kw("all").ThenReturn(true), Kw("distinct").ThenReturn(false), Return(false));
+        Kw("all").ThenReturn(true), Kw("distinct").ThenReturn(false), Parser<char>.Return(false));
 
     private static Parser<char, QueryBody> SetOperations(Parser<char, QueryBody> operand, Parser<char, SetOperator> op) => Map(
         static (first, rest) =>

@@ -1,7 +1,6 @@
 using AnnSql.Sql.Ast;
 using Pidgin;
 using static AnnSql.Sql.Parsing.Tokens;
-using static Pidgin.Parser<char>;
 using static Pidgin.Parser;
 
 namespace AnnSql.Sql.Parsing;

@@ -2,7 +2,6 @@ using System.Globalization;
 using AnnSql.Sql.Ast;
 using Pidgin;
 using static AnnSql.Sql.Parsing.Tokens;
-using static Pidgin.Parser<char>;
 using static Pidgin.Parser;
 
 namespace AnnSql.Sql.Parsing;
@@ -23,13 +22,13 @@ internal static class TypeGrammar
 
     private static readonly Parser<char, int[]> OptionalModifiers = Modifiers.Optional().Map(m => m.HasValue ? m.Value : []);
 
-    private static readonly Parser<char, bool> Varying = Kw("varying").ThenReturn(true).Or(Return(false));
+    private static readonly Parser<char, bool> Varying = Kw("varying").ThenReturn(true).Or(Parser<char>.Return(false));
 
     // WITH TIME ZONE → true, WITHOUT TIME ZONE / nothing → false.
     private static readonly Parser<char, bool> WithTimeZone = OneOf(
         Kws("with", "time", "zone").ThenReturn(true),
         Kws("without", "time", "zone").ThenReturn(false),
-        Return(false));
+        Parser<char>.Return(false));
 
     private static readonly Parser<char, (string Name, int[] Mods)> Character = Map(
         (varying, mods) => varying ? ("varchar", mods) : ("bpchar", mods.Length == 0 ? [1] : mods),
@@ -76,7 +75,7 @@ internal static class TypeGrammar
     private static readonly Parser<char, int> ArrayBounds = OneOf(
         Sym('[').Then(NumberLiteral.Optional()).Then(Sym(']')).AtLeastOnce().Map(d => d.Count()),
         Kw("array").Then(Sym('[').Then(NumberLiteral).Then(Sym(']')).Optional()).ThenReturn(1),
-        Return(0));
+        Parser<char>.Return(0));
 
     /// <summary>A full type name with modifiers and array dimensions.</summary>
     public static readonly Parser<char, TypeName> TypeName = Map(

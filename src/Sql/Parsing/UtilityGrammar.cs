@@ -1,7 +1,6 @@
 using AnnSql.Sql.Ast;
 using Pidgin;
 using static AnnSql.Sql.Parsing.Tokens;
-using static Pidgin.Parser<char>;
 using static Pidgin.Parser;
 
 namespace AnnSql.Sql.Parsing;
@@ -140,7 +139,7 @@ internal static class UtilityGrammar
         Kw("transaction").Then(TransactionModes).Map(m => (Statement)new SetStatement("transaction", m, true)),
         Map(
             (local, body) => (Statement)new SetStatement(body.Name, body.Values, local),
-            OneOf(Kw("local").ThenReturn(true), Kw("session").ThenReturn(false), Return(false)),
+            OneOf(Kw("local").ThenReturn(true), Kw("session").ThenReturn(false), Parser<char>.Return(false)),
             SetBody)));
 
     private static readonly Parser<char, string> ShowName = OneOf(
