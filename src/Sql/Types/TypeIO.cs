@@ -76,13 +76,7 @@ public static partial class TypeIO
             case SqlTypeKind.Bool:
                 output.Write((bool)value ? "t"u8 : "f"u8);
                 break;
-            case SqlTypeKind.Int2:
-                WriteInteger(AsInt64(value), output);
-                break;
-            case SqlTypeKind.Int4:
-                WriteInteger(AsInt64(value), output);
-                break;
-            case SqlTypeKind.Int8:
+            case SqlTypeKind.Int2 or SqlTypeKind.Int4 or SqlTypeKind.Int8:
                 WriteInteger(AsInt64(value), output);
                 break;
             case SqlTypeKind.Oid or SqlTypeKind.RegProc or SqlTypeKind.RegClass or SqlTypeKind.RegType or SqlTypeKind.RegNamespace:
