@@ -27,8 +27,8 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
     public ValueTask<IReadOnlyList<KeyValuePair<string, string>>> StartupAsync(CancellationToken ct)
     {
         _session.ProcessId = startup.ProcessId;
-        _session.Settings.Set("application_name", startup.ApplicationName ?? "");
-        _session.Settings.Set("server_version", database.Options.ServerVersion);
+        _session.Settings.SetSessionDefault("application_name", startup.ApplicationName ?? "");
+        _session.Settings.SetSessionDefault("server_version", database.Options.ServerVersion);
         _session.Settings.PendingReports.Clear();
         IReadOnlyList<KeyValuePair<string, string>> reports = [.. _session.Settings.StartupReports()];
         return ValueTask.FromResult(reports);

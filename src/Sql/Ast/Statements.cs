@@ -338,6 +338,12 @@ public sealed record ShowStatement(string Name) : Statement;
 /// <summary><c>DISCARD ALL | PLANS | SEQUENCES | TEMP</c>.</summary>
 public sealed record DiscardStatement(string What) : Statement;
 
+/// <summary><c>CLOSE name | ALL</c> (Name null for ALL). AnnSql has no SQL cursors, so ALL is a no-op and a name is unknown.</summary>
+public sealed record CloseStatement(string? Name) : Statement;
+
+/// <summary><c>UNLISTEN channel | *</c> (Channel null for *). AnnSql has no notification channels; it is a no-op.</summary>
+public sealed record UnlistenStatement(string? Channel) : Statement;
+
 /// <summary><c>DEALLOCATE [PREPARE] name | ALL</c> (Name null for ALL).</summary>
 public sealed record DeallocateStatement(string? Name) : Statement;
 

@@ -37,6 +37,8 @@ internal static class StatementGrammar
         UtilityGrammar.Show,
         UtilityGrammar.Reset,
         UtilityGrammar.Discard,
+        UtilityGrammar.Close,
+        UtilityGrammar.Unlisten,
         UtilityGrammar.Deallocate,
         UtilityGrammar.Prepare,
         UtilityGrammar.Execute,

@@ -131,9 +131,11 @@ internal static class UtilityGrammar
         Kw("names").Then(SetValue.Optional()).Map(v => ("client_encoding", v.HasValue && v.Value != "default" ? (IReadOnlyList<string>?)[v.Value] : null)),
         Kw("schema").Then(StringValue).Map(v => ("search_path", (IReadOnlyList<string>?)[v])),
         Kw("role").Then(SetValue).Map(v => ("role", (IReadOnlyList<string>?)[v])),
-        Kws("session", "authorization").Then(SetValue).Map(v => ("session_authorization", (IReadOnlyList<string>?)[v])));
+        Kws("session", "authorization").Then(SetValues).Map(v => ("session_authorization", v)));
 
     public static readonly Parser<char, Statement> Set = Kw("set").Then(OneOf(
+        Try(Kws("session", "authorization")).Then(SetValues)
+            .Map(v => (Statement)new SetStatement("session_authorization", v, false)),
         Kws("session", "characteristics", "as", "transaction").Then(TransactionModes)
             .Map(m => (Statement)new SetStatement("transaction", m, false)),
         Kw("transaction").Then(TransactionModes).Map(m => (Statement)new SetStatement("transaction", m, true)),
@@ -158,6 +160,14 @@ internal static class UtilityGrammar
     public static readonly Parser<char, Statement> Discard = Kw("discard")
         .Then(KwOneOf("all", "plans", "sequences", "temporary", "temp"))
         .Map(w => (Statement)new DiscardStatement(w == "temporary" ? "temp" : w));
+
+    public static readonly Parser<char, Statement> Close = Kw("close")
+        .Then(Kw("all").ThenReturn((string?)null).Or(ColId.Map(n => (string?)n)))
+        .Map(n => (Statement)new CloseStatement(n));
+
+    public static readonly Parser<char, Statement> Unlisten = Kw("unlisten")
+        .Then(Sym('*').ThenReturn((string?)null).Or(ColId.Map(n => (string?)n)))
+        .Map(n => (Statement)new UnlistenStatement(n));
 
     public static readonly Parser<char, Statement> Deallocate = Kw("deallocate").Then(Kw("prepare").Optional())
         .Then(Kw("all").ThenReturn((string?)null).Or(ColId.Map(n => (string?)n)))

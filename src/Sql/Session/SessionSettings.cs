@@ -74,6 +74,9 @@ public sealed class SessionSettings
 
     private readonly Dictionary<string, string> _values = new(StringComparer.OrdinalIgnoreCase);
 
+    // Values given when the session started (startup packet, session user): what RESET returns to instead of the default.
+    private readonly Dictionary<string, string> _resetValues = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Changes of reported settings not yet sent to the client as ParameterStatus.</summary>
     public List<KeyValuePair<string, string>> PendingReports { get; } = [];
 
@@ -114,6 +117,11 @@ public sealed class SessionSettings
             throw new SqlException(SqlState.InvalidParameterValue, $"invalid value for parameter \"{canonical}\": \"{value}\"");
         }
 
+        if (value is null && _resetValues.TryGetValue(canonical, out var resetValue))
+        {
+            value = resetValue;
+        }
+
         if (value is null)
         {
             _values.Remove(canonical);
@@ -129,11 +137,26 @@ public sealed class SessionSettings
         }
     }
 
+    /// <summary>
+    /// Sets a value that came with the session (a startup packet parameter, the session user); RESET and RESET ALL return to
+    /// it, as PostgreSQL's reset value of a GUC set at connection start.
+    /// </summary>
+    /// <exception cref="SqlException">42704 for an unknown setting.</exception>
+    public void SetSessionDefault(string name, string value)
+    {
+        Set(name, value);
+        _resetValues[Canonical(name)] = value;
+    }
+
+    /// <summary>RESET ALL: every setting back to its session default, except session_authorization (PostgreSQL's GUC_NO_RESET_ALL).</summary>
     public void ResetAll()
     {
         foreach (var key in _values.Keys.ToList())
         {
-            Set(key, null);
+            if (key != "session_authorization")
+            {
+                Set(key, null);
+            }
         }
     }
 

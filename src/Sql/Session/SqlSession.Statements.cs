@@ -70,9 +70,19 @@ public sealed partial class SqlSession
                 return StatementResult.Command("RESET");
             case ShowStatement show:
                 return ExecuteShow(show, prepared);
-            case DiscardStatement:
-                DiscardAll();
-                return StatementResult.Command("DISCARD ALL");
+            case DiscardStatement discard:
+                if (discard.What == "all")
+                {
+                    DiscardAll();
+                }
+
+                return StatementResult.Command("DISCARD " + discard.What.ToUpperInvariant());
+            case CloseStatement close:
+                return close.Name is null
+                    ? StatementResult.Command("CLOSE CURSOR ALL")
+                    : throw new SqlException(SqlState.InvalidCursorName, $"cursor \"{close.Name}\" does not exist");
+            case UnlistenStatement:
+                return StatementResult.Command("UNLISTEN");
             case DeallocateStatement dealloc:
                 if (dealloc.Name is null)
                 {
@@ -216,6 +226,18 @@ public sealed partial class SqlSession
         }
 
         string? value = set.Values is null ? null : string.Join(", ", set.Values);
+        if (set.Name == "session_authorization")
+        {
+            // Only the session user itself is a role AnnSql knows; DEFAULT returns to it.
+            if (value is not null && value != User)
+            {
+                throw new SqlException(SqlState.UndefinedObject, $"role \"{value}\" does not exist");
+            }
+
+            Settings.Set(set.Name, User);
+            return StatementResult.Command("SET");
+        }
+
         if (set.Name.Equals("client_encoding", StringComparison.OrdinalIgnoreCase) && value is not null
             && !value.Replace("-", "", StringComparison.Ordinal).Equals("UTF8", StringComparison.OrdinalIgnoreCase))
         {

@@ -22,7 +22,7 @@ public sealed partial class SqlSession
         User = user;
         DatabaseName = databaseName;
         ProcessId = id;
-        Settings.Set("session_authorization", user);
+        Settings.SetSessionDefault("session_authorization", user);
         Settings.PendingReports.Clear();
     }
 

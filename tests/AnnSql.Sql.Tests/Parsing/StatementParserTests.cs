@@ -261,6 +261,34 @@ public sealed class StatementParserTests
             "DiscardStatement(What=temp)"
         },
         {
+            "SET SESSION AUTHORIZATION DEFAULT",
+            "SetStatement(Name=session_authorization)"
+        },
+        {
+            "SET SESSION AUTHORIZATION 'ann'",
+            "SetStatement(Name=session_authorization, Values=[ann])"
+        },
+        {
+            "SET SESSION search_path = public",
+            "SetStatement(Name=search_path, Values=[public])"
+        },
+        {
+            "CLOSE ALL",
+            "CloseStatement()"
+        },
+        {
+            "CLOSE my_cursor",
+            "CloseStatement(Name=my_cursor)"
+        },
+        {
+            "UNLISTEN *",
+            "UnlistenStatement()"
+        },
+        {
+            "UNLISTEN jobs",
+            "UnlistenStatement(Channel=jobs)"
+        },
+        {
             "DEALLOCATE PREPARE p1",
             "DeallocateStatement(Name=p1)"
         },

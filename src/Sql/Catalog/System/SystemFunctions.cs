@@ -25,6 +25,9 @@ internal static class SystemFunctions
         Add("pg_backend_pid", SqlType.Int4, [], (_, ctx) => ctx.Execution.Session.ProcessId);
         Add("txid_current", SqlType.Int8, [], (_, ctx) => ctx.Execution.Session.Database.VisibleSequence + 1);
         Add("pg_is_in_recovery", SqlType.Bool, [], (_, _) => false);
+
+        // Advisory locks are never taken, so there is nothing to release (Npgsql's pooled-connection reset calls this).
+        Add("pg_advisory_unlock_all", SqlType.Void, [], (_, _) => null, strict: false);
         Add("inet_server_port", SqlType.Int4, [], (_, _) => null, strict: false);
         Add("current_setting", SqlType.Text, [SqlType.Text], (a, ctx) => ctx.Execution.Session.Settings.Get((string)a[0]!, missingOk: false));
         Add("current_setting", SqlType.Text, [SqlType.Text, SqlType.Bool], (a, ctx) => ctx.Execution.Session.Settings.Get((string)a[0]!, missingOk: (bool)a[1]!));
