@@ -42,13 +42,7 @@ public sealed class ExactSearchTests
         await using var count = new NpgsqlCommand("SELECT count(*) FROM mnist", query);
         Assert.Equal((long)data.Base.Length, (long)(await count.ExecuteScalarAsync())!);
 
-        foreach (var (op, reference) in new (string, Func<float[], float[], double>)[]
-        {
-            ("<->", (a, b) => Math.Sqrt(Sum(a, b, (x, y) => (x - y) * (x - y)))),
-            ("<#>", (a, b) => -Sum(a, b, (x, y) => x * y)),
-            ("<=>", (a, b) => 1 - (Sum(a, b, (x, y) => x * y) / Math.Sqrt(Sum(a, a, (x, y) => x * y) * Sum(b, b, (x, y) => x * y)))),
-            ("<+>", (a, b) => Sum(a, b, (x, y) => Math.Abs(x - y))),
-        })
+        foreach (var (op, _) in ExactNeighbours.Operators)
         {
             double total = 0;
             await using var cmd = new NpgsqlCommand($"SELECT id FROM mnist ORDER BY embedding {op} $1 LIMIT 10", query);
@@ -68,34 +62,70 @@ public sealed class ExactSearchTests
                 }
 
                 Assert.Equal(10, ids.Count);
-                total += op == "<->"
-                    ? MnistDataset.RecallAtK(ids, q, 10)
-                    : RecallAgainstBruteForce(ids, data, q, reference);
+                total += ExactNeighbours.Recall(op, ids, data, q, 10);
             }
 
             Assert.Equal(1.0, total / Queries, 6);
         }
     }
 
-    /// <summary>Recall@10 against a brute-force top-10 in double precision, counting ties within float rounding.</summary>
-    private static double RecallAgainstBruteForce(List<long> ids, MnistDataset data, int q, Func<float[], float[], double> distance)
+    [Fact]
+    public async Task Query_vector_from_an_uncorrelated_subquery_runs_as_one_bounded_scan()
     {
-        var all = data.Base.Select((v, i) => (Distance: distance(data.Queries[q], v), Id: i)).OrderBy(x => x.Distance).ThenBy(x => x.Id).ToList();
-        double kth = all[9].Distance;
-        var truth = all.Take(10).Select(x => (long)x.Id).ToHashSet();
-        int correct = ids.Count(id => truth.Contains(id) || Math.Abs(distance(data.Queries[q], data.Base[id]) - kth) <= 1e-5 * Math.Max(1, Math.Abs(kth)));
-        return correct / 10.0;
-    }
-
-    private static double Sum(float[] a, float[] b, Func<double, double, double> f)
-    {
-        double s = 0;
-        for (int i = 0; i < a.Length; i++)
+        var data = MnistDataset.Load();
+        await using var server = await AnnSqlServer.StartAsync();
+        await using var source = server.CreateDataSource();
+        await using var conn = await source.OpenConnectionAsync();
+        await Execute(conn, "CREATE EXTENSION IF NOT EXISTS vector");
+        await conn.ReloadTypesAsync();
+        await Execute(conn, "CREATE TABLE base (id int PRIMARY KEY, embedding vector(784))");
+        await Execute(conn, "CREATE TABLE queries (id int PRIMARY KEY, embedding vector(784))");
+        await using (var writer = await conn.BeginBinaryImportAsync("COPY base (id, embedding) FROM STDIN (FORMAT BINARY)"))
         {
-            s += f(a[i], b[i]);
+            for (int i = 0; i < 2000; i++)
+            {
+                await writer.StartRowAsync();
+                await writer.WriteAsync(i, NpgsqlDbType.Integer);
+                await writer.WriteAsync(new Vector(data.Base[i]));
+            }
+
+            await writer.CompleteAsync();
         }
 
-        return s;
+        await using (var insert = new NpgsqlCommand("INSERT INTO queries VALUES (1, $1)", conn))
+        {
+            insert.Parameters.Add(new NpgsqlParameter { Value = new Vector(data.Queries[3]) });
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        const string Sql = "SELECT id FROM base ORDER BY embedding <-> (SELECT embedding FROM queries WHERE id = 1) LIMIT 5";
+        var plan = new List<string>();
+        await using (var explain = new NpgsqlCommand("EXPLAIN ANALYZE " + Sql, conn))
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.Contains(plan, line => line.Contains("Exact Top-K: embedding <->", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, line => line.Contains("Sort", StringComparison.Ordinal));
+        Assert.Contains("Distance Computations: 2000", plan);
+
+        var expected = Enumerable.Range(0, 2000)
+            .OrderBy(i => MnistDataset.SquaredDistance(data.Base[i], data.Queries[3])).ThenBy(i => i).Take(5).ToList();
+        var actual = new List<int>();
+        await using (var cmd = new NpgsqlCommand(Sql, conn))
+        await using (var reader = await cmd.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                actual.Add(reader.GetInt32(0));
+            }
+        }
+
+        Assert.Equal(expected, actual);
     }
 
     private static async Task Execute(NpgsqlConnection conn, string sql)

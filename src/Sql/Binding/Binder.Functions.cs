@@ -90,6 +90,7 @@ public sealed partial class Binder
         LogicalExpr l => l.Operands.Any(ReferencesLevel0),
         NotExpr n => ReferencesLevel0(n.Operand),
         ComparisonExpr c => ReferencesLevel0(c.Left) || ReferencesLevel0(c.Right),
+        Execution.Expressions.SubqueryExpr s => s.Correlated || (s.Left is not null && ReferencesLevel0(s.Left)),
         ConstantExpr or ParameterExpr => false,
         _ => true,
     };

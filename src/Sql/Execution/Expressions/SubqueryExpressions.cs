@@ -31,6 +31,12 @@ public sealed class SubqueryExpr(PlanNode plan, SubqueryKind kind, bool correlat
 
     public PlanNode Plan => plan;
 
+    /// <summary>True when the subquery reads a column of an enclosing query level (then it runs per outer row).</summary>
+    public bool Correlated => correlated;
+
+    /// <summary>The left operand of ANY/ALL, evaluated in the outer row; null for the other kinds.</summary>
+    public BoundExpr? Left => left;
+
     public override object? Eval(EvalContext ctx)
     {
         if (kind is SubqueryKind.Any or SubqueryKind.All)

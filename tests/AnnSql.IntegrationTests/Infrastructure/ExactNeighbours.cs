@@ -1,0 +1,49 @@
+namespace AnnSql.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Brute-force references for pgvector's distance operators over the MNIST data, in double precision, and recall of a
+/// returned id list against them with ties (equal distances within float rounding) counted as correct.
+/// </summary>
+public static class ExactNeighbours
+{
+    /// <summary>Each float operator with its double-precision reference (pgvector's definitions).</summary>
+    public static IReadOnlyList<(string Operator, Func<float[], float[], double> Distance)> Operators { get; } =
+    [
+        ("<->", (a, b) => Math.Sqrt(Sum(a, b, (x, y) => (x - y) * (x - y)))),
+        ("<#>", (a, b) => -Sum(a, b, (x, y) => x * y)),
+        ("<=>", (a, b) => 1 - (Sum(a, b, (x, y) => x * y) / Math.Sqrt(Sum(a, a, (x, y) => x * y) * Sum(b, b, (x, y) => x * y)))),
+        ("<+>", (a, b) => Sum(a, b, (x, y) => Math.Abs(x - y))),
+    ];
+
+    /// <summary>
+    /// Recall@k of <paramref name="ids"/> for query <paramref name="q"/>: for <c>&lt;-&gt;</c> against the data set's exact
+    /// ground truth, for the others against a brute-force top-k in double precision; ties within 1e-5 count as correct.
+    /// </summary>
+    public static double Recall(string op, IReadOnlyList<long> ids, MnistDataset data, int q, int k)
+    {
+        if (op == "<->")
+        {
+            return MnistDataset.RecallAtK(ids, q, k);
+        }
+
+        Func<float[], float[], double> distance = Operators.Single(o => o.Operator == op).Distance;
+        var all = data.Base.Select((v, i) => (Distance: distance(data.Queries[q], v), Id: i))
+            .OrderBy(x => x.Distance).ThenBy(x => x.Id).ToList();
+        double kth = all[k - 1].Distance;
+        var truth = all.Take(k).Select(x => (long)x.Id).ToHashSet();
+        int correct = ids.Count(id =>
+            truth.Contains(id) || Math.Abs(distance(data.Queries[q], data.Base[id]) - kth) <= 1e-5 * Math.Max(1, Math.Abs(kth)));
+        return correct / (double)k;
+    }
+
+    private static double Sum(float[] a, float[] b, Func<double, double, double> f)
+    {
+        double s = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            s += f(a[i], b[i]);
+        }
+
+        return s;
+    }
+}
