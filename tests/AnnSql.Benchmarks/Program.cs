@@ -1,1 +1,88 @@
-Console.WriteLine("benchmarks");
+using System.CommandLine;
+using AnnSql.Benchmarks;
+using BenchmarkDotNet.Running;
+
+// Benchmark entry point (see README "Benchmarks"):
+//   sql     recall/QPS over SQL against one or more servers (AnnSql, PostgreSQL + pgvector)
+//   kernel  distance computations per second per core of the SIMD kernels vs the scalar reference
+//   micro   BenchmarkDotNet micro-benchmarks; the remaining arguments go to BenchmarkDotNet
+string[] defaultDataFolders =
+[
+    Path.Combine("..", "shared", "data", "mnist-784-euclidean"),
+    Path.Combine("tests", "data", "mnist-784-euclidean"),
+];
+
+Option<string[]> dataOption = new("--data")
+{
+    Description = "Data set folder (base/query .fbin, gt.ibin); default: ../shared/data/mnist-784-euclidean, else the vendored copy",
+};
+Option<double> secondsOption = new("--seconds") { Description = "Seconds per measurement", DefaultValueFactory = _ => 10 };
+
+Option<string[]> endpointOption = new("--endpoint")
+{
+    Description = "NAME=NPGSQL-CONNECTION-STRING; repeat to compare servers side by side",
+    Required = true,
+};
+Option<string> tableOption = new("--table") { Description = "Table to load and query", DefaultValueFactory = _ => "bench_vectors" };
+Option<int[]> clientsOption = new("--clients")
+{
+    Description = "Concurrent connections, e.g. --clients 1 2",
+    DefaultValueFactory = _ => [1, 2],
+    AllowMultipleArgumentsPerToken = true,
+};
+Option<string[]> operatorOption = new("--op")
+{
+    Description = "Distance operators to order by: <-> <#> <=> <+>",
+    DefaultValueFactory = _ => ["<->"],
+    AllowMultipleArgumentsPerToken = true,
+};
+Option<int> kOption = new("--k") { Description = "LIMIT k", DefaultValueFactory = _ => 10 };
+Option<bool> reloadOption = new("--reload") { Description = "Drop and load the table even when it already holds the data set" };
+Option<string[]> plainOption = new("--plain-storage")
+{
+    Description = "Endpoints whose table gets ALTER COLUMN embedding SET STORAGE PLAIN (PostgreSQL: no TOAST); table name gets _plain",
+    DefaultValueFactory = _ => [],
+    AllowMultipleArgumentsPerToken = true,
+};
+
+Command sql = new("sql", "Exact or indexed top-k queries per second and recall over SQL")
+{
+    dataOption, secondsOption, endpointOption, tableOption, clientsOption, operatorOption, kOption, reloadOption, plainOption,
+};
+sql.SetAction((parse, ct) =>
+{
+    SqlBenchmarkOptions options = new(
+        [.. parse.GetValue(endpointOption)!.Select(Endpoint.Parse)],
+        LoadData(parse.GetValue(dataOption)),
+        parse.GetValue(tableOption)!,
+        parse.GetValue(clientsOption)!,
+        parse.GetValue(operatorOption)!,
+        parse.GetValue(kOption),
+        TimeSpan.FromSeconds(parse.GetValue(secondsOption)),
+        parse.GetValue(reloadOption),
+        parse.GetValue(plainOption)!.ToHashSet(StringComparer.Ordinal));
+    return SqlBenchmark.RunAsync(options, ct);
+});
+
+Option<double> kernelSecondsOption = new("--seconds") { Description = "Seconds per metric and path", DefaultValueFactory = _ => 2 };
+Command kernel = new("kernel", "Distance computations per second per core, SIMD kernels vs scalar reference")
+{
+    dataOption, kernelSecondsOption,
+};
+kernel.SetAction(parse => KernelThroughput.Run(LoadData(parse.GetValue(dataOption)), TimeSpan.FromSeconds(parse.GetValue(kernelSecondsOption))));
+
+Command micro = new("micro", "BenchmarkDotNet micro-benchmarks; other arguments are BenchmarkDotNet's (e.g. --filter '*')")
+{
+    TreatUnmatchedTokensAsErrors = false,
+};
+micro.SetAction(parse =>
+{
+    BenchmarkSwitcher.FromAssembly(typeof(DistanceBenchmarks).Assembly).Run([.. parse.UnmatchedTokens]);
+    return 0;
+});
+
+RootCommand root = new("AnnSql benchmarks") { sql, kernel, micro };
+return await root.Parse(args).InvokeAsync();
+
+VectorDataSet LoadData(string[]? folders) =>
+    VectorDataSet.Load(VectorDataSet.Locate(folders is { Length: > 0 } ? folders : defaultDataFolders));

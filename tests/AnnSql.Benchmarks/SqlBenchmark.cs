@@ -1,0 +1,294 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using Pgvector;
+using Pgvector.Npgsql;
+
+namespace AnnSql.Benchmarks;
+
+/// <summary>One server to measure: a display name and an Npgsql connection string.</summary>
+internal sealed record Endpoint(string Name, string ConnectionString)
+{
+    /// <summary>Parses <c>NAME=CONNECTION STRING</c>.</summary>
+    /// <exception cref="FormatException">There is no <c>=</c> or a side is empty.</exception>
+    public static Endpoint Parse(string text)
+    {
+        int eq = text.IndexOf('=', StringComparison.Ordinal);
+        if (eq <= 0 || eq == text.Length - 1)
+        {
+            throw new FormatException($"endpoint '{text}' is not NAME=CONNECTION-STRING");
+        }
+
+        return new Endpoint(text[..eq], text[(eq + 1)..]);
+    }
+}
+
+/// <summary>Settings of one <see cref="SqlBenchmark"/> run.</summary>
+internal sealed record SqlBenchmarkOptions(
+    IReadOnlyList<Endpoint> Endpoints,
+    VectorDataSet Data,
+    string Table,
+    IReadOnlyList<int> Clients,
+    IReadOnlyList<string> Operators,
+    int K,
+    TimeSpan Duration,
+    bool Reload,
+    IReadOnlySet<string> PlainStorage);
+
+/// <summary>
+/// The recall/QPS harness over SQL: loads a data set into each endpoint with binary COPY (unless already there), then
+/// runs <c>SELECT id FROM t ORDER BY embedding &lt;op&gt; $1 LIMIT k</c> as a prepared statement from 1..N concurrent
+/// connections for a fixed time, cycling through the data set's queries. Prints one JSON line per measurement
+/// (load rows/s; QPS, p50/p99 latency and recall@k per operator and client count) and a summary table.
+/// Recall is measured for <c>&lt;-&gt;</c> against the data set's exact ground truth.
+/// </summary>
+internal static class SqlBenchmark
+{
+    private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>Runs every endpoint in turn and returns the process exit code.</summary>
+    public static async Task<int> RunAsync(SqlBenchmarkOptions options, CancellationToken cancellationToken)
+    {
+        List<QueryResult> results = [];
+        foreach (Endpoint endpoint in options.Endpoints)
+        {
+            NpgsqlDataSourceBuilder builder = new(endpoint.ConnectionString);
+            builder.UseVector();
+            await using NpgsqlDataSource dataSource = builder.Build();
+            string version = await ScalarAsync<string>(dataSource, "SHOW server_version", cancellationToken);
+            bool plain = options.PlainStorage.Contains(endpoint.Name);
+            string table = plain ? options.Table + "_plain" : options.Table;
+            await EnsureLoadedAsync(dataSource, endpoint, options, table, plain, cancellationToken);
+            foreach (string op in options.Operators)
+            {
+                await WarmUpAsync(dataSource, options, table, op, cancellationToken);
+                foreach (int clients in options.Clients)
+                {
+                    QueryResult result = await MeasureAsync(dataSource, endpoint, version, options, table, op, clients, cancellationToken);
+                    Console.WriteLine(JsonSerializer.Serialize(result, JsonOptions));
+                    results.Add(result);
+                }
+            }
+        }
+
+        PrintSummary(results);
+        return 0;
+    }
+
+    private static async Task EnsureLoadedAsync(
+        NpgsqlDataSource dataSource, Endpoint endpoint, SqlBenchmarkOptions options, string table, bool plain, CancellationToken ct)
+    {
+        VectorDataSet data = options.Data;
+        if (!options.Reload)
+        {
+            try
+            {
+                long rows = await ScalarAsync<long>(dataSource, $"SELECT count(*) FROM {table}", ct);
+                if (rows == data.Count)
+                {
+                    return;
+                }
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+            {
+                // Not loaded yet.
+            }
+        }
+
+        await using (NpgsqlConnection connection = await dataSource.OpenConnectionAsync(ct))
+        {
+            await ExecuteAsync(connection, "CREATE EXTENSION IF NOT EXISTS vector", ct);
+            await ExecuteAsync(connection, $"DROP TABLE IF EXISTS {table}", ct);
+            await ExecuteAsync(connection, $"CREATE TABLE {table} (id int PRIMARY KEY, embedding vector({data.Dimensions}))", ct);
+            if (plain)
+            {
+                // PostgreSQL compresses and moves vectors above ~2 kB out of line (TOAST); PLAIN keeps them in the heap tuple.
+                await ExecuteAsync(connection, $"ALTER TABLE {table} ALTER COLUMN embedding SET STORAGE PLAIN", ct);
+            }
+
+            Stopwatch clock = Stopwatch.StartNew();
+            await using (NpgsqlBinaryImporter copy = await connection.BeginBinaryImportAsync(
+                $"COPY {table} (id, embedding) FROM STDIN (FORMAT binary)", ct))
+            {
+                for (int id = 0; id < data.Count; id++)
+                {
+                    await copy.StartRowAsync(ct);
+                    await copy.WriteAsync(id, NpgsqlDbType.Integer, ct);
+                    await copy.WriteAsync(new Vector(data.Base(id)), ct);
+                }
+
+                await copy.CompleteAsync(ct);
+            }
+
+            double seconds = clock.Elapsed.TotalSeconds;
+            var line = new { Endpoint = endpoint.Name, Phase = "load", Table = table, Rows = data.Count, Seconds = Round(seconds), RowsPerS = Round(data.Count / seconds) };
+            Console.WriteLine(JsonSerializer.Serialize(line, JsonOptions));
+        }
+    }
+
+    private static async Task WarmUpAsync(NpgsqlDataSource dataSource, SqlBenchmarkOptions options, string table, string op, CancellationToken ct)
+    {
+        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(ct);
+        await using NpgsqlCommand command = QueryCommand(connection, options, table, op);
+        await command.PrepareAsync(ct);
+        for (int i = 0; i < Math.Min(20, options.Data.QueryCount); i++)
+        {
+            command.Parameters[0].Value = new Vector(options.Data.Query(i));
+            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+            }
+        }
+    }
+
+    private static async Task<QueryResult> MeasureAsync(
+        NpgsqlDataSource dataSource, Endpoint endpoint, string version, SqlBenchmarkOptions options, string table, string op, int clients, CancellationToken ct)
+    {
+        ClientTally[] tallies = new ClientTally[clients];
+        using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        Task[] workers = new Task[clients];
+        Stopwatch clock = Stopwatch.StartNew();
+        stop.CancelAfter(options.Duration);
+        for (int c = 0; c < clients; c++)
+        {
+            int client = c;
+            tallies[c] = new ClientTally();
+            workers[c] = Task.Run(() => RunClientAsync(dataSource, options, table, op, client, clients, tallies[client], stop.Token), ct);
+        }
+
+        await Task.WhenAll(workers);
+        double seconds = clock.Elapsed.TotalSeconds;
+        double[] latencies = [.. tallies.SelectMany(t => t.LatenciesMs)];
+        Array.Sort(latencies);
+        long queries = latencies.Length;
+        double? recall = op == "<->" ? tallies.Sum(t => t.Hits) / (double)tallies.Sum(t => t.Expected) : null;
+        return new QueryResult(
+            endpoint.Name,
+            version,
+            table,
+            options.Data.Count,
+            options.Data.Dimensions,
+            op,
+            options.K,
+            clients,
+            Round(seconds),
+            queries,
+            Round(queries / seconds),
+            Round(Percentile(latencies, 0.50)),
+            Round(Percentile(latencies, 0.99)),
+            recall is null ? null : Math.Round(recall.Value, 4));
+    }
+
+    private static async Task RunClientAsync(
+        NpgsqlDataSource dataSource, SqlBenchmarkOptions options, string table, string op, int client, int clients, ClientTally tally, CancellationToken stop)
+    {
+        VectorDataSet data = options.Data;
+        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
+        await using NpgsqlCommand command = QueryCommand(connection, options, table, op);
+        await command.PrepareAsync(CancellationToken.None);
+        int[] ids = new int[options.K];
+        for (int i = client; !stop.IsCancellationRequested; i += clients)
+        {
+            int query = i % data.QueryCount;
+            command.Parameters[0].Value = new Vector(data.Query(query));
+            long start = Stopwatch.GetTimestamp();
+            int count = 0;
+            await using (NpgsqlDataReader reader = await command.ExecuteReaderAsync(CancellationToken.None))
+            {
+                while (await reader.ReadAsync(CancellationToken.None))
+                {
+                    if (count < ids.Length)
+                    {
+                        ids[count] = reader.GetInt32(0);
+                    }
+
+                    count++;
+                }
+            }
+
+            tally.LatenciesMs.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            if (op == "<->")
+            {
+                ReadOnlySpan<int> truth = data.Neighbours(query, options.K);
+                tally.Expected += truth.Length;
+                foreach (int id in ids.AsSpan(0, Math.Min(count, ids.Length)))
+                {
+                    if (truth.Contains(id))
+                    {
+                        tally.Hits++;
+                    }
+                }
+            }
+        }
+    }
+
+    private static NpgsqlCommand QueryCommand(NpgsqlConnection connection, SqlBenchmarkOptions options, string table, string op)
+    {
+        NpgsqlCommand command = new(
+            $"SELECT id FROM {table} ORDER BY embedding {op} $1 LIMIT {options.K.ToString(CultureInfo.InvariantCulture)}",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = new Vector(options.Data.Query(0)) });
+        return command;
+    }
+
+    private static void PrintSummary(List<QueryResult> results)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"{"endpoint",-16} {"op",-4} {"clients",7} {"QPS",10} {"p50 ms",8} {"p99 ms",8} {"recall",7} {"vs first",9}");
+        foreach (QueryResult r in results)
+        {
+            QueryResult? first = results.FirstOrDefault(b => b.Op == r.Op && b.Clients == r.Clients);
+            string ratio = first is null || first.Qps == 0 ? "" : (r.Qps / first.Qps).ToString("0.00x", CultureInfo.InvariantCulture);
+            string recall = r.RecallAtK?.ToString("0.0000", CultureInfo.InvariantCulture) ?? "-";
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{r.Endpoint,-16} {r.Op,-4} {r.Clients,7} {r.Qps,10:0.0} {r.P50Ms,8:0.00} {r.P99Ms,8:0.00} {recall,7} {ratio,9}"));
+        }
+    }
+
+    private static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+
+    private static double Round(double value) => Math.Round(value, 3);
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlDataSource dataSource, string sql, CancellationToken ct)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(sql);
+        object? value = await command.ExecuteScalarAsync(ct);
+        return (T)value!;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
+    {
+        await using NpgsqlCommand command = new(sql, connection);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private sealed class ClientTally
+    {
+        public List<double> LatenciesMs { get; } = new(1 << 16);
+
+        public long Hits { get; set; }
+
+        public long Expected { get; set; }
+    }
+
+    /// <summary>One measurement, printed as a JSON line.</summary>
+    private sealed record QueryResult(
+        string Endpoint,
+        string ServerVersion,
+        string Table,
+        int Rows,
+        int Dim,
+        string Op,
+        int K,
+        int Clients,
+        double Seconds,
+        long Queries,
+        double Qps,
+        double P50Ms,
+        double P99Ms,
+        double? RecallAtK);
+}
