@@ -4,6 +4,7 @@ using AnnSql.Host.Hosting;
 using AnnSql.Sql;
 using AnnSql.Sql.Storage;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 // annsql: the PostgreSQL-protocol vector database server. Configuration: appsettings.json, ANNSQL_* environment variables,
 // command line (--listen, --data, --http), later sources overriding earlier ones.
@@ -35,9 +36,11 @@ catch (DataDirectoryLockedException ex)
 builder.Services.AddSingleton(database);
 builder.Services.AddSingleton<SqlSessionHandlerFactory>();
 builder.Services.AddHostedService<PgListenerService>();
-builder.Services.AddOpenTelemetry().WithMetrics(m => m
-    .AddMeter("AnnSql.Wire", "AnnSql.Sql", "AnnSql.Index")
-    .AddPrometheusExporter());
+builder.Services.AddOpenTelemetry()
+    .ConfigureResource(r => r.AddService("annsql"))
+    .WithMetrics(m => m
+        .AddMeter("AnnSql.Wire", "AnnSql.Sql", "AnnSql.Index")
+        .AddPrometheusExporter());
 
 var app = builder.Build();
 app.MapGet("/health", () => Results.Text("ok"));

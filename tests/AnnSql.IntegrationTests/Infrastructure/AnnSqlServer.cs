@@ -19,6 +19,9 @@ public sealed partial class AnnSqlServer : IAsyncDisposable
 
     public int Port { get; private set; }
 
+    /// <summary>The HTTP side port (/health, /metrics), as the server logged it.</summary>
+    public int HttpPort { get; private set; }
+
     public string ConnectionString => $"Host=127.0.0.1;Port={Port};Username=postgres;Database=postgres;Pooling=false;Timeout=30;Command Timeout=120";
 
     public static async Task<AnnSqlServer> StartAsync()
@@ -45,6 +48,7 @@ public sealed partial class AnnSqlServer : IAsyncDisposable
 
         _process = Process.Start(psi)!;
         var ready = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var http = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var errors = new System.Text.StringBuilder();
         _process.OutputDataReceived += (_, e) =>
         {
@@ -52,13 +56,19 @@ public sealed partial class AnnSqlServer : IAsyncDisposable
             {
                 ready.TrySetResult(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
             }
+            else if (e.Data is not null && HttpListeningLine().Match(e.Data) is { Success: true } h)
+            {
+                http.TrySetResult(int.Parse(h.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+            }
         };
         _process.ErrorDataReceived += (_, e) => errors.AppendLine(e.Data);
         _process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException("annsql exited: " + errors));
         _process.EnableRaisingEvents = true;
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
+        _process.Exited += (_, _) => http.TrySetException(new InvalidOperationException("annsql exited: " + errors));
         Port = await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        HttpPort = await http.Task.WaitAsync(TimeSpan.FromSeconds(60));
     }
 
     public NpgsqlDataSource CreateDataSource(bool useVector = true)
@@ -96,6 +106,9 @@ public sealed partial class AnnSqlServer : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"listening on [^\s]+:(\d+)")]
+    [GeneratedRegex(@"^listening on [^\s]+:(\d+)")]
     private static partial Regex ListeningLine();
+
+    [GeneratedRegex(@"Now listening on: http://[^\s]+:(\d+)")]
+    private static partial Regex HttpListeningLine();
 }
