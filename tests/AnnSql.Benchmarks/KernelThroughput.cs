@@ -15,7 +15,11 @@ namespace AnnSql.Benchmarks;
 /// </summary>
 internal static class KernelThroughput
 {
-    private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     /// <summary>Measures every float metric with both paths for <paramref name="duration"/> each.</summary>
     public static int Run(VectorDataSet data, TimeSpan duration)

@@ -46,7 +46,11 @@ internal sealed record SqlBenchmarkOptions(
 /// </summary>
 internal static class SqlBenchmark
 {
-    private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     /// <summary>Runs every endpoint in turn and returns the process exit code.</summary>
     public static async Task<int> RunAsync(SqlBenchmarkOptions options, CancellationToken cancellationToken)
