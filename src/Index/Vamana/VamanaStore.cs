@@ -1,0 +1,188 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
+
+namespace AnnSql.Index.Vamana;
+
+/// <summary>
+/// Vectors and adjacency lists of a <see cref="VamanaIndex"/>, in fixed-size segments of <see cref="SegmentSize"/> points
+/// so the store grows without moving anything a concurrent reader may be using. The segment directory is an array that
+/// is replaced (never changed in place) when a segment is added. Each segment holds its vectors row-major in one pinned
+/// float array whose rows start on 64-byte boundaries, and one slot per point for its neighbour list.
+/// </summary>
+/// <remarks>
+/// A neighbour list is an immutable <c>uint[]</c>: writers build a new array and publish it with
+/// <see cref="Volatile.Write{T}(ref T, T)"/> while holding the point's lock stripe (<see cref="LockFor(uint)"/>); readers
+/// take a snapshot with <see cref="Volatile.Read{T}(ref readonly T)"/> and need no lock (convention: no locks on the
+/// search path).
+/// </remarks>
+internal sealed class VamanaStore
+{
+    /// <summary>log2 of the points per segment.</summary>
+    public const int SegmentShift = 12;
+
+    /// <summary>Points per segment.</summary>
+    public const int SegmentSize = 1 << SegmentShift;
+
+    private const int SegmentMask = SegmentSize - 1;
+
+    /// <summary>Floats per 64-byte cache line; rows are padded to a multiple of it.</summary>
+    private const int FloatsPerLine = 64 / sizeof(float);
+
+    /// <summary>Lock stripes for neighbour-list writers; a power of two.</summary>
+    private const int LockStripes = 1024;
+
+    private static readonly uint[] NoNeighbors = [];
+
+    private readonly int _dimensions;
+    private readonly int _stride;
+    private readonly Lock[] _locks;
+    private Segment[] _segments = [];
+
+    /// <summary>A store for <paramref name="dimensions"/>-dimensional vectors.</summary>
+    public VamanaStore(int dimensions)
+    {
+        _dimensions = dimensions;
+        _stride = checked((dimensions + FloatsPerLine - 1) / FloatsPerLine * FloatsPerLine);
+        _ = checked(_stride * SegmentSize);
+        _locks = new Lock[LockStripes];
+        for (int i = 0; i < _locks.Length; i++)
+        {
+            _locks[i] = new Lock();
+        }
+    }
+
+    /// <summary>Points the allocated segments can hold.</summary>
+    public int Capacity => Volatile.Read(ref _segments).Length * SegmentSize;
+
+    /// <summary>
+    /// Makes room for points 0..<paramref name="count"/>-1. Adds segments and publishes a new directory; existing segments
+    /// stay where they are. Callers serialise growth (the index's append lock).
+    /// </summary>
+    public void EnsureCapacity(int count)
+    {
+        Segment[] current = _segments;
+        int needed = (int)(((long)count + SegmentMask) >> SegmentShift);
+        if (needed <= current.Length)
+        {
+            return;
+        }
+
+        Segment[] grown = new Segment[needed];
+        Array.Copy(current, grown, current.Length);
+        for (int i = current.Length; i < needed; i++)
+        {
+            grown[i] = new Segment(_stride);
+        }
+
+        Volatile.Write(ref _segments, grown);
+    }
+
+    /// <summary>Drops every segment (used when a build is cancelled).</summary>
+    public void Clear() => Volatile.Write(ref _segments, []);
+
+    /// <summary>Point <paramref name="id"/>'s vector; the point must be within <see cref="Capacity"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ReadOnlySpan<float> Vector(uint id)
+    {
+        Segment segment = Volatile.Read(ref _segments)[(int)(id >> SegmentShift)];
+        return MemoryMarshal.CreateReadOnlySpan(ref segment.Row(id & SegmentMask, _stride), _dimensions);
+    }
+
+    /// <summary>Writable view of point <paramref name="id"/>'s vector, for the single writer that appends the point.</summary>
+    public Span<float> WritableVector(uint id)
+    {
+        Segment segment = Volatile.Read(ref _segments)[(int)(id >> SegmentShift)];
+        return MemoryMarshal.CreateSpan(ref segment.Row(id & SegmentMask, _stride), _dimensions);
+    }
+
+    /// <summary>
+    /// Asks the CPU to start loading the first cache lines of point <paramref name="id"/>'s vector, as DiskANN does for
+    /// the neighbours of an expanded node before computing their distances. A no-op without SSE.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public unsafe void Prefetch(uint id, int lines)
+    {
+        if (Sse.IsSupported)
+        {
+            Segment segment = Volatile.Read(ref _segments)[(int)(id >> SegmentShift)];
+            // SAFETY: the segment's array is pinned (allocated on the pinned object heap), so the address is stable, and
+            // a prefetch never faults; lines is at most the row's padded length in cache lines.
+            byte* row = (byte*)Unsafe.AsPointer(ref segment.Row(id & SegmentMask, _stride));
+            for (int i = 0; i < lines; i++)
+            {
+                Sse.Prefetch0(row + (i * 64));
+            }
+        }
+    }
+
+    /// <summary>Cache lines one row spans.</summary>
+    public int LinesPerRow => _stride / FloatsPerLine;
+
+    /// <summary>Snapshot of point <paramref name="id"/>'s out-neighbours (empty when it has none yet).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint[] Neighbors(uint id)
+    {
+        Segment segment = Volatile.Read(ref _segments)[(int)(id >> SegmentShift)];
+        return Volatile.Read(ref segment.Adjacency[id & SegmentMask]) ?? NoNeighbors;
+    }
+
+    /// <summary>Publishes a new out-neighbour list for <paramref name="id"/>; the caller holds <see cref="LockFor(uint)"/>.</summary>
+    public void SetNeighbors(uint id, uint[] neighbors)
+    {
+        Segment segment = Volatile.Read(ref _segments)[(int)(id >> SegmentShift)];
+        Volatile.Write(ref segment.Adjacency[id & SegmentMask], neighbors);
+    }
+
+    /// <summary>The lock stripe that serialises writers of point <paramref name="id"/>'s neighbour list.</summary>
+    public Lock LockFor(uint id) => _locks[id & (LockStripes - 1)];
+
+    /// <summary>Bytes held by the vector arrays, the adjacency directories and the neighbour lists.</summary>
+    public long MemoryBytes(int count)
+    {
+        const int ArrayOverhead = 24;
+        Segment[] segments = Volatile.Read(ref _segments);
+        long bytes = ArrayOverhead + ((long)IntPtr.Size * segments.Length);
+        for (int s = 0; s < segments.Length; s++)
+        {
+            Segment segment = segments[s];
+            bytes += ArrayOverhead + ((long)segment.Vectors.Length * sizeof(float));
+            bytes += ArrayOverhead + ((long)IntPtr.Size * SegmentSize);
+            int end = Math.Min(SegmentSize, count - (s * SegmentSize));
+            for (int i = 0; i < end; i++)
+            {
+                uint[]? list = Volatile.Read(ref segment.Adjacency[i]);
+                if (list is not null)
+                {
+                    bytes += ArrayOverhead + ((long)list.Length * sizeof(uint));
+                }
+            }
+        }
+
+        return bytes;
+    }
+
+    /// <summary><see cref="SegmentSize"/> points: their rows and their neighbour-list slots.</summary>
+    private sealed class Segment
+    {
+        /// <summary>Rows, padded to the stride; <see cref="_offset"/> floats in so the first row is 64-byte aligned.</summary>
+        public readonly float[] Vectors;
+
+        public readonly uint[]?[] Adjacency = new uint[]?[SegmentSize];
+
+        private readonly int _offset;
+
+        public unsafe Segment(int stride)
+        {
+            // Pinned, so rows never move (readers hold spans into them) and the alignment offset stays valid.
+            Vectors = GC.AllocateUninitializedArray<float>((stride * SegmentSize) + FloatsPerLine, pinned: true);
+            // SAFETY: the array is pinned; the address is only used to compute the alignment offset.
+            nuint address = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(Vectors));
+            _offset = (int)((64 - (address & 63)) & 63) / sizeof(float);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public ref float Row(uint index, int stride) =>
+            ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Vectors), (nint)_offset + ((nint)index * stride));
+    }
+}
