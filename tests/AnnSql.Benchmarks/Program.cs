@@ -5,6 +5,7 @@ using BenchmarkDotNet.Running;
 // Benchmark entry point (see README "Benchmarks"):
 //   sql     recall/QPS over SQL against one or more servers (AnnSql, PostgreSQL + pgvector)
 //   kernel  distance computations per second per core of the SIMD kernels vs the scalar reference
+//   index   in-process Vamana build time, recall@10, QPS and hops per search list size
 //   micro   BenchmarkDotNet micro-benchmarks; the remaining arguments go to BenchmarkDotNet
 string[] defaultDataFolders =
 [
@@ -45,9 +46,32 @@ Option<string[]> plainOption = new("--plain-storage")
     AllowMultipleArgumentsPerToken = true,
 };
 
+Option<string[]> indexOption = new("--index")
+{
+    Description = "NAME=DEFINITION: after loading, CREATE INDEX <table>_ann_idx ON <table> DEFINITION on that endpoint, timed",
+    DefaultValueFactory = _ => [],
+};
+Option<string[]> buildSetupOption = new("--build-setup")
+{
+    Description = "NAME=SQL run on the endpoint's connection before CREATE INDEX (e.g. SET maintenance_work_mem = '2GB')",
+    DefaultValueFactory = _ => [],
+};
+Option<int[]> searchListOption = new("--search-list-size")
+{
+    Description = "Search list sizes to sweep, set on every connection with --search-setting",
+    DefaultValueFactory = _ => [],
+    AllowMultipleArgumentsPerToken = true,
+};
+Option<string> searchSettingOption = new("--search-setting")
+{
+    Description = "The setting the sweep sets (AnnSql accepts hnsw.ef_search as an alias of diskann.l_search)",
+    DefaultValueFactory = _ => "hnsw.ef_search",
+};
+
 Command sql = new("sql", "Exact or indexed top-k queries per second and recall over SQL")
 {
     dataOption, secondsOption, endpointOption, tableOption, clientsOption, operatorOption, kOption, reloadOption, plainOption,
+    indexOption, buildSetupOption, searchListOption, searchSettingOption,
 };
 sql.SetAction((parse, ct) =>
 {
@@ -60,7 +84,13 @@ sql.SetAction((parse, ct) =>
         parse.GetValue(kOption),
         TimeSpan.FromSeconds(parse.GetValue(secondsOption)),
         parse.GetValue(reloadOption),
-        parse.GetValue(plainOption)!.ToHashSet(StringComparer.Ordinal));
+        parse.GetValue(plainOption)!.ToHashSet(StringComparer.Ordinal))
+    {
+        Indexes = PerEndpoint(parse.GetValue(indexOption)!),
+        BuildSetup = PerEndpoint(parse.GetValue(buildSetupOption)!),
+        SearchListSizes = parse.GetValue(searchListOption)!,
+        SearchSetting = parse.GetValue(searchSettingOption)!,
+    };
     return SqlBenchmark.RunAsync(options, ct);
 });
 
@@ -70,6 +100,8 @@ Command kernel = new("kernel", "Distance computations per second per core, SIMD 
     dataOption, kernelSecondsOption,
 };
 kernel.SetAction(parse => KernelThroughput.Run(LoadData(parse.GetValue(dataOption)), TimeSpan.FromSeconds(parse.GetValue(kernelSecondsOption))));
+
+Command index = IndexBenchmark.CreateCommand(dataOption, LoadData);
 
 Command micro = new("micro", "BenchmarkDotNet micro-benchmarks; other arguments are BenchmarkDotNet's (e.g. --filter '*')")
 {
@@ -81,8 +113,11 @@ micro.SetAction(parse =>
     return 0;
 });
 
-RootCommand root = new("AnnSql benchmarks") { sql, kernel, micro };
+RootCommand root = new("AnnSql benchmarks") { sql, kernel, index, micro };
 return await root.Parse(args).InvokeAsync();
 
 VectorDataSet LoadData(string[]? folders) =>
     VectorDataSet.Load(VectorDataSet.Locate(folders is { Length: > 0 } ? folders : defaultDataFolders));
+
+static Dictionary<string, string> PerEndpoint(string[] values) =>
+    values.Select(Endpoint.Parse).ToDictionary(e => e.Name, e => e.ConnectionString, StringComparer.Ordinal);

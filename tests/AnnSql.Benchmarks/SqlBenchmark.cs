@@ -35,7 +35,20 @@ internal sealed record SqlBenchmarkOptions(
     int K,
     TimeSpan Duration,
     bool Reload,
-    IReadOnlySet<string> PlainStorage);
+    IReadOnlySet<string> PlainStorage)
+{
+    /// <summary>Per endpoint, the index to build after loading: the text after <c>CREATE INDEX name ON table</c>.</summary>
+    public IReadOnlyDictionary<string, string> Indexes { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Per endpoint, SQL run on the build connection before CREATE INDEX (e.g. maintenance_work_mem).</summary>
+    public IReadOnlyDictionary<string, string> BuildSetup { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Search list sizes to sweep (one measurement per value); empty = the server's default.</summary>
+    public IReadOnlyList<int> SearchListSizes { get; init; } = [];
+
+    /// <summary>The setting the sweep sets on every connection (AnnSql also accepts pgvector's name).</summary>
+    public string SearchSetting { get; init; } = "hnsw.ef_search";
+}
 
 /// <summary>
 /// The recall/QPS harness over SQL: loads a data set into each endpoint with binary COPY (unless already there), then
@@ -65,14 +78,24 @@ internal static class SqlBenchmark
             bool plain = options.PlainStorage.Contains(endpoint.Name);
             string table = plain ? options.Table + "_plain" : options.Table;
             await EnsureLoadedAsync(dataSource, endpoint, options, table, plain, cancellationToken);
+            if (options.Indexes.TryGetValue(endpoint.Name, out string? index))
+            {
+                await BuildIndexAsync(dataSource, endpoint, options, table, index, cancellationToken);
+            }
+
+            int?[] sweep = options.SearchListSizes.Count == 0 ? [null] : [.. options.SearchListSizes.Select(l => (int?)l)];
             foreach (string op in options.Operators)
             {
-                await WarmUpAsync(dataSource, options, table, op, cancellationToken);
-                foreach (int clients in options.Clients)
+                foreach (int? searchList in sweep)
                 {
-                    QueryResult result = await MeasureAsync(dataSource, endpoint, version, options, table, op, clients, cancellationToken);
-                    Console.WriteLine(JsonSerializer.Serialize(result, JsonOptions));
-                    results.Add(result);
+                    var run = new Run(table, op, searchList);
+                    await WarmUpAsync(dataSource, options, run, cancellationToken);
+                    foreach (int clients in options.Clients)
+                    {
+                        QueryResult result = await MeasureAsync(dataSource, endpoint, version, options, run, clients, cancellationToken);
+                        Console.WriteLine(JsonSerializer.Serialize(result, JsonOptions));
+                        results.Add(result);
+                    }
                 }
             }
         }
@@ -132,10 +155,32 @@ internal static class SqlBenchmark
         }
     }
 
-    private static async Task WarmUpAsync(NpgsqlDataSource dataSource, SqlBenchmarkOptions options, string table, string op, CancellationToken ct)
+    private static async Task BuildIndexAsync(
+        NpgsqlDataSource dataSource, Endpoint endpoint, SqlBenchmarkOptions options, string table, string definition, CancellationToken ct)
     {
+        string name = table + "_ann_idx";
         await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(ct);
-        await using NpgsqlCommand command = QueryCommand(connection, options, table, op);
+        if (options.BuildSetup.TryGetValue(endpoint.Name, out string? setup))
+        {
+            await ExecuteAsync(connection, setup, ct);
+        }
+
+        await ExecuteAsync(connection, $"DROP INDEX IF EXISTS {name}", ct);
+        Stopwatch clock = Stopwatch.StartNew();
+        await using (NpgsqlCommand create = new($"CREATE INDEX {name} ON {table} {definition}", connection) { CommandTimeout = 0 })
+        {
+            await create.ExecuteNonQueryAsync(ct);
+        }
+
+        double seconds = clock.Elapsed.TotalSeconds;
+        var line = new { Endpoint = endpoint.Name, Phase = "build", Table = table, Index = definition, Seconds = Round(seconds) };
+        Console.WriteLine(JsonSerializer.Serialize(line, JsonOptions));
+    }
+
+    private static async Task WarmUpAsync(NpgsqlDataSource dataSource, SqlBenchmarkOptions options, Run run, CancellationToken ct)
+    {
+        await using NpgsqlConnection connection = await OpenAsync(dataSource, options, run, ct);
+        await using NpgsqlCommand command = QueryCommand(connection, options, run);
         await command.PrepareAsync(ct);
         for (int i = 0; i < Math.Min(20, options.Data.QueryCount); i++)
         {
@@ -148,7 +193,7 @@ internal static class SqlBenchmark
     }
 
     private static async Task<QueryResult> MeasureAsync(
-        NpgsqlDataSource dataSource, Endpoint endpoint, string version, SqlBenchmarkOptions options, string table, string op, int clients, CancellationToken ct)
+        NpgsqlDataSource dataSource, Endpoint endpoint, string version, SqlBenchmarkOptions options, Run run, int clients, CancellationToken ct)
     {
         ClientTally[] tallies = new ClientTally[clients];
         using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -159,7 +204,7 @@ internal static class SqlBenchmark
         {
             int client = c;
             tallies[c] = new ClientTally();
-            workers[c] = Task.Run(() => RunClientAsync(dataSource, options, table, op, client, clients, tallies[client], stop.Token), ct);
+            workers[c] = Task.Run(() => RunClientAsync(dataSource, options, run, client, clients, tallies[client], stop.Token), ct);
         }
 
         await Task.WhenAll(workers);
@@ -167,14 +212,15 @@ internal static class SqlBenchmark
         double[] latencies = [.. tallies.SelectMany(t => t.LatenciesMs)];
         Array.Sort(latencies);
         long queries = latencies.Length;
-        double? recall = op == "<->" ? tallies.Sum(t => t.Hits) / (double)tallies.Sum(t => t.Expected) : null;
+        double? recall = run.Op == "<->" ? tallies.Sum(t => t.Hits) / (double)tallies.Sum(t => t.Expected) : null;
         return new QueryResult(
             endpoint.Name,
             version,
-            table,
+            run.Table,
             options.Data.Count,
             options.Data.Dimensions,
-            op,
+            run.Op,
+            run.SearchListSize,
             options.K,
             clients,
             Round(seconds),
@@ -186,11 +232,11 @@ internal static class SqlBenchmark
     }
 
     private static async Task RunClientAsync(
-        NpgsqlDataSource dataSource, SqlBenchmarkOptions options, string table, string op, int client, int clients, ClientTally tally, CancellationToken stop)
+        NpgsqlDataSource dataSource, SqlBenchmarkOptions options, Run run, int client, int clients, ClientTally tally, CancellationToken stop)
     {
         VectorDataSet data = options.Data;
-        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
-        await using NpgsqlCommand command = QueryCommand(connection, options, table, op);
+        await using NpgsqlConnection connection = await OpenAsync(dataSource, options, run, CancellationToken.None);
+        await using NpgsqlCommand command = QueryCommand(connection, options, run);
         await command.PrepareAsync(CancellationToken.None);
         int[] ids = new int[options.K];
         for (int i = client; !stop.IsCancellationRequested; i += clients)
@@ -213,7 +259,7 @@ internal static class SqlBenchmark
             }
 
             tally.LatenciesMs.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-            if (op == "<->")
+            if (run.Op == "<->")
             {
                 ReadOnlySpan<int> truth = data.Neighbours(query, options.K);
                 tally.Expected += truth.Length;
@@ -228,10 +274,21 @@ internal static class SqlBenchmark
         }
     }
 
-    private static NpgsqlCommand QueryCommand(NpgsqlConnection connection, SqlBenchmarkOptions options, string table, string op)
+    private static async Task<NpgsqlConnection> OpenAsync(NpgsqlDataSource dataSource, SqlBenchmarkOptions options, Run run, CancellationToken ct)
+    {
+        NpgsqlConnection connection = await dataSource.OpenConnectionAsync(ct);
+        if (run.SearchListSize is { } l)
+        {
+            await ExecuteAsync(connection, $"SET {options.SearchSetting} = {l.ToString(CultureInfo.InvariantCulture)}", ct);
+        }
+
+        return connection;
+    }
+
+    private static NpgsqlCommand QueryCommand(NpgsqlConnection connection, SqlBenchmarkOptions options, Run run)
     {
         NpgsqlCommand command = new(
-            $"SELECT id FROM {table} ORDER BY embedding {op} $1 LIMIT {options.K.ToString(CultureInfo.InvariantCulture)}",
+            $"SELECT id FROM {run.Table} ORDER BY embedding {run.Op} $1 LIMIT {options.K.ToString(CultureInfo.InvariantCulture)}",
             connection);
         command.Parameters.Add(new NpgsqlParameter { Value = new Vector(options.Data.Query(0)) });
         return command;
@@ -240,15 +297,15 @@ internal static class SqlBenchmark
     private static void PrintSummary(List<QueryResult> results)
     {
         Console.WriteLine();
-        Console.WriteLine($"{"endpoint",-16} {"op",-4} {"clients",7} {"QPS",10} {"p50 ms",8} {"p99 ms",8} {"recall",7} {"vs first",9}");
+        Console.WriteLine($"{"endpoint",-16} {"op",-4} {"L",5} {"clients",7} {"QPS",10} {"p50 ms",8} {"p99 ms",8} {"recall",7} {"vs first",9}");
         foreach (QueryResult r in results)
         {
-            QueryResult? first = results.FirstOrDefault(b => b.Op == r.Op && b.Clients == r.Clients);
+            QueryResult? first = results.FirstOrDefault(b => b.Op == r.Op && b.Clients == r.Clients && b.SearchListSize == r.SearchListSize);
             string ratio = first is null || first.Qps == 0 ? "" : (r.Qps / first.Qps).ToString("0.00x", CultureInfo.InvariantCulture);
             string recall = r.RecallAtK?.ToString("0.0000", CultureInfo.InvariantCulture) ?? "-";
             Console.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"{r.Endpoint,-16} {r.Op,-4} {r.Clients,7} {r.Qps,10:0.0} {r.P50Ms,8:0.00} {r.P99Ms,8:0.00} {recall,7} {ratio,9}"));
+                $"{r.Endpoint,-16} {r.Op,-4} {r.SearchListSize?.ToString(CultureInfo.InvariantCulture) ?? "-",5} {r.Clients,7} {r.Qps,10:0.0} {r.P50Ms,8:0.00} {r.P99Ms,8:0.00} {recall,7} {ratio,9}"));
         }
     }
 
@@ -270,6 +327,9 @@ internal static class SqlBenchmark
         await command.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>What one measurement queries: table, operator, and the search list size set on each connection.</summary>
+    private sealed record Run(string Table, string Op, int? SearchListSize);
+
     private sealed class ClientTally
     {
         public List<double> LatenciesMs { get; } = new(1 << 16);
@@ -287,6 +347,7 @@ internal static class SqlBenchmark
         int Rows,
         int Dim,
         string Op,
+        int? SearchListSize,
         int K,
         int Clients,
         double Seconds,

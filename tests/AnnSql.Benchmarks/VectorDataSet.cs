@@ -6,8 +6,8 @@ namespace AnnSql.Benchmarks;
 /// <summary>
 /// A benchmark data set in DiskANN's binary layout: <c>base.fbin</c> (n x d float32), <c>query.fbin</c> (q x d float32)
 /// and <c>gt.ibin</c> (q x k int32 ids of the exact nearest base rows by L2, nearest first). Each file may also be
-/// gzip-compressed (<c>.gz</c>) or, for the vendored MNIST copy, stored as uint16 thousandths (<c>.u16.gz</c>,
-/// see tests/data/README.md).
+/// gzip-compressed (<c>.gz</c>), stored as uint8 (<c>.u8bin</c>, e.g. the full 60k MNIST) or, for the vendored MNIST
+/// copy, as uint16 thousandths (<c>.u16.gz</c>, see tests/data/README.md).
 /// </summary>
 internal sealed class VectorDataSet
 {
@@ -105,6 +105,22 @@ internal sealed class VectorDataSet
             for (int i = 0; i < values.Length; i++)
             {
                 values[i] = (float)(BinaryPrimitives.ReadUInt16LittleEndian(body[(2 * i)..]) / 1000.0);
+            }
+
+            return (values, rows, dim);
+        }
+
+        string bytePath = Path.Combine(directory, stem + ".u8bin");
+        if (File.Exists(bytePath) && !File.Exists(Path.Combine(directory, stem + ".fbin")))
+        {
+            // DiskANN's uint8 layout (e.g. full MNIST pixels 0..255): exact small integers, widened to float32.
+            byte[] raw = File.ReadAllBytes(bytePath);
+            (int rows, int dim) = ReadHeader(raw, bytePath, sizeof(byte));
+            float[] values = new float[rows * dim];
+            ReadOnlySpan<byte> body = raw.AsSpan(8);
+            for (int i = 0; i < values.Length; i++)
+            {
+                values[i] = body[i];
             }
 
             return (values, rows, dim);
