@@ -39,6 +39,7 @@ public sealed partial class Database : IAsyncDisposable
     private long _visibleSeq;
     private ulong _lastCheckpointLsn;
     private int _nextSessionId;
+    private readonly CancellationTokenSource _shutdown = new();
 
     private Database(DataDirectory directory, WriteAheadLog wal, CheckpointStore checkpoints, DatabaseOptions options, ILogger logger)
     {
@@ -48,6 +49,9 @@ public sealed partial class Database : IAsyncDisposable
         _options = options;
         _logger = logger;
     }
+
+    /// <summary>CREATE INDEX builds in progress, by index OID (pg_stat_progress_create_index).</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<uint, Indexing.IndexBuildProgress> IndexBuilds { get; } = new();
 
     /// <summary>The current catalog snapshot.</summary>
     public CatalogState Catalog => Volatile.Read(ref _catalog);
@@ -73,12 +77,49 @@ public sealed partial class Database : IAsyncDisposable
             var wal = WriteAheadLog.Open(directory.WalDirectory, new WalOptions());
             var db = new Database(directory, wal, checkpoints, options, logger);
             db.Recover();
+            db.StartIndexBuilds();
             return db;
         }
         catch
         {
             directory.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// After recovery: builds every diskann index from its table in the background (the index files are derived state;
+    /// until an index is ready, queries use the exact scan) and lets built ones index the rows replayed from the log.
+    /// </summary>
+    private void StartIndexBuilds()
+    {
+        foreach (var table in _tables.Values)
+        {
+            foreach (var index in table.VectorIndexes)
+            {
+                if (index.State == Indexing.VectorIndexState.Ready)
+                {
+                    index.ScheduleCatchUp(table.Data);
+                    continue;
+                }
+
+                _ = Task.Run(() =>
+                {
+                    try
+                    {
+                        index.Build(table.Data, Environment.ProcessorCount, null, _shutdown.Token);
+                        LogIndexBuilt(_logger, index.Info.Name, index.Graph?.Count ?? 0, index.BuildTime.TotalSeconds);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // Shutting down.
+                    }
+                    catch (Exception e) when (e is InvalidOperationException or ArgumentException or OutOfMemoryException)
+                    {
+                        LogIndexBuildFailed(_logger, e, index.Info.Name);
+                    }
+                });
+            }
         }
     }
 
@@ -175,7 +216,24 @@ public sealed partial class Database : IAsyncDisposable
 
         await _wal.FlushAsync(lsn, ct);
         PublishVisible(seq);
+        ScheduleIndexCatchUp(txn);
         await MaybeCheckpointAsync(ct);
+    }
+
+    /// <summary>Lets the diskann indexes of the tables a commit inserted into index the new rows in the background.</summary>
+    private void ScheduleIndexCatchUp(Transaction txn)
+    {
+        var tables = Volatile.Read(ref _tables);
+        foreach (var (oid, changes) in txn.Changes)
+        {
+            if (changes.Inserted.Count > 0 && tables.TryGetValue(oid, out var table))
+            {
+                foreach (var index in table.VectorIndexes)
+                {
+                    index.ScheduleCatchUp(table.Data);
+                }
+            }
+        }
     }
 
     private static void CheckUniqueAtCommit(TableRuntime table, object?[] values, PendingTableChanges changes)
@@ -285,12 +343,22 @@ public sealed partial class Database : IAsyncDisposable
             }
 
             runtime.Info = info;
-            if (change.Truncated.Contains(oid))
+            bool truncated = change.Truncated.Contains(oid);
+            if (truncated)
             {
                 runtime.Data.Clear();
             }
 
             runtime.RebuildUniqueIndexes();
+            var unbuilt = runtime.SyncVectorIndexes(reset: truncated);
+            if (truncated)
+            {
+                // The index of an emptied table is built at once (it is empty); a new index is built by CREATE INDEX.
+                foreach (var index in unbuilt)
+                {
+                    index.Build(runtime.Data, 1, null, CancellationToken.None);
+                }
+            }
         }
 
         Volatile.Write(ref _tables, tables);
@@ -369,6 +437,7 @@ public sealed partial class Database : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _shutdown.CancelAsync();
         try
         {
             await CheckpointAsync(CancellationToken.None);
@@ -381,7 +450,14 @@ public sealed partial class Database : IAsyncDisposable
         await _wal.DisposeAsync();
         _directory.Dispose();
         _checkpointGate.Dispose();
+        _shutdown.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "diskann index {Index} built: {Points} points in {Seconds:F1} s")]
+    private static partial void LogIndexBuilt(ILogger logger, string index, int points, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "building diskann index {Index} failed; queries use the exact scan")]
+    private static partial void LogIndexBuildFailed(ILogger logger, Exception exception, string index);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "checkpoint at shutdown failed; the log will be replayed at the next start")]
     private static partial void LogShutdownCheckpointFailed(ILogger logger, Exception exception);

@@ -59,7 +59,7 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
             try
             {
                 var prepared = _session.Prepare(statement, text, []);
-                var result = await RunAsync(prepared, [], ct);
+                var result = await RunAsync(prepared, [], responder, ct);
                 await WriteResultAsync(result, responder, null, writeDescription: true, ct);
             }
             catch (SqlException e)
@@ -126,7 +126,7 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
         var prepared = (PreparedStatement)portal.Statement.State!;
         try
         {
-            var result = await RunAsync(prepared, (object?[])portal.State!, ct);
+            var result = await RunAsync(prepared, (object?[])portal.State!, responder, ct);
             await WriteResultAsync(result, responder, portal.Fields, writeDescription: false, ct);
         }
         catch (SqlException e)
@@ -136,10 +136,15 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
         }
     }
 
-    private async ValueTask<StatementResult> RunAsync(PreparedStatement prepared, object?[] values, CancellationToken ct)
+    private async ValueTask<StatementResult> RunAsync(PreparedStatement prepared, object?[] values, IPgResponder responder, CancellationToken ct)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         _running = cts;
+        _session.NoticeSink = async (message, token) =>
+        {
+            responder.WriteNotice(PgError.Notice(message));
+            await responder.FlushAsync(token);
+        };
         try
         {
             return await _session.ExecuteAsync(prepared, values, cts.Token);
@@ -151,6 +156,7 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
         finally
         {
             _running = null;
+            _session.NoticeSink = null;
         }
     }
 

@@ -1,8 +1,10 @@
 using AnnSql.Sql.Ast;
+using AnnSql.Sql.Catalog;
 using AnnSql.Sql.Execution;
 using AnnSql.Sql.Execution.Expressions;
 using AnnSql.Sql.Execution.Plan;
 using AnnSql.Sql.Functions;
+using AnnSql.Sql.Indexing;
 using AnnSql.Sql.Types;
 
 namespace AnnSql.Sql.Binding;
@@ -48,6 +50,12 @@ public sealed partial class Binder
         var offset = BindLimit(select.Offset, scope.Parent);
         var topK = new VectorTopKNode(scan.Table, scope.Columns.Count > 0 ? scope.Columns[0].Table ?? scan.Table.Name : scan.Table.Name,
             scan.Columns, ordinal, distance.Operator, query, limit, offset, where, fn);
+        PlanNode access = topK;
+        if (where is null && FindVectorIndex(scan.Table, ordinal, distance.Operator) is { } index)
+        {
+            access = new VectorIndexScanNode(index, topK, scan.Table, scan.Columns, ordinal, distance.Operator, query, limit, offset, fn,
+                _session.Settings.GetInt("diskann.l_search"));
+        }
 
         // Project the select list over the top-k rows (distances are recomputed for the k rows only).
         var exprs = new List<BoundExpr>();
@@ -70,6 +78,15 @@ public sealed partial class Binder
             columns.Add(OutputFor(item, e, scope));
         }
 
-        return new ProjectNode(topK, [.. exprs], columns);
+        return new ProjectNode(access, [.. exprs], columns);
     }
+
+    /// <summary>
+    /// A diskann index whose vector column is <paramref name="ordinal"/> and whose operator class orders by
+    /// <paramref name="op"/> (DESIGN §4: the index answers only its own metric).
+    /// </summary>
+    private static IndexInfo? FindVectorIndex(TableInfo table, int ordinal, string op) =>
+        table.Indexes.FirstOrDefault(i => i.Method == "diskann" && i.KeyColumns[0] == ordinal + 1
+            && i.OperatorClasses.Count > 0 && i.OperatorClasses[0] is { } opclass
+            && DiskAnnIndexOptions.OperatorClass(opclass) is { } m && DiskAnnIndexOptions.OperatorFor(m.Metric) == op);
 }

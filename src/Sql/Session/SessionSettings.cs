@@ -48,7 +48,7 @@ public sealed class SessionSettings
         new("jit", "off", "bool", "Allow JIT compilation."),
         new("row_security", "on", "bool", "Enable row security."),
         new("bytea_output", "hex", "enum", "Sets the output format for bytea."),
-        new("diskann.l_search", "100", "integer", "Search list size L of diskann index scans."),
+        new("diskann.l_search", "40", "integer", "Search list size L of diskann index scans (pgvector's hnsw.ef_search default)."),
         new("diskann.beam_width", "4", "integer", "Beam width W of SSD-resident diskann index scans."),
         new("diskann.rescore", "50", "integer", "Candidates re-ranked with full-precision vectors."),
         new("diskann.iterative_search", "relaxed_order", "enum", "Continue the graph search until enough rows pass the filter."),

@@ -2,6 +2,7 @@ using AnnSql.Sql.Ast;
 using AnnSql.Sql.Binding;
 using AnnSql.Sql.Catalog;
 using AnnSql.Sql.Errors;
+using AnnSql.Sql.Indexing;
 using AnnSql.Sql.Types;
 
 namespace AnnSql.Sql.Session;
@@ -256,6 +257,8 @@ public sealed partial class SqlSession
             throw new SqlException(SqlState.UndefinedObject, $"access method \"{create.Method}\" does not exist");
         }
 
+        bool vector = method is "diskann" or "hnsw" or "ivfflat";
+        IndexInfo? created = null;
         await Database.ChangeCatalogAsync(catalog =>
         {
             var table = catalog.FindTable(create.Table.Name, create.Table.Schema)
@@ -270,6 +273,12 @@ public sealed partial class SqlSession
 
                 var c = table.FindColumn(col.Name) ?? throw new SqlException(SqlState.UndefinedColumn, $"column \"{col.Name}\" does not exist", col.Position);
                 keys.Add(c.AttributeNumber);
+            }
+
+            var operatorClasses = create.Keys.Select(k => k.OperatorClass).ToList();
+            if (vector)
+            {
+                operatorClasses = ValidateVectorIndex(create, method, table, keys);
             }
 
             string name = create.Name ?? $"{table.Name}_{string.Join("_", keys.Select(k => table.Columns[k - 1].Name))}_idx";
@@ -293,15 +302,135 @@ public sealed partial class SqlSession
                 throw new SqlException(SqlState.DuplicateTable, $"relation \"{name}\" already exists");
             }
 
-            var index = new IndexInfo(catalog.NextOid, name, table.Oid, method, keys)
+            created = new IndexInfo(catalog.NextOid, name, table.Oid, vector ? "diskann" : method, keys)
             {
-                OperatorClasses = create.Keys.Select(k => k.OperatorClass).ToList(),
+                OperatorClasses = operatorClasses,
                 Options = create.Options,
                 IsUnique = create.Unique,
             };
-            var updated = table with { Indexes = [.. table.Indexes, index] };
+            var updated = table with { Indexes = [.. table.Indexes, created] };
             return CatalogChange.Of(catalog with { Tables = catalog.Tables.SetItem(table.Oid, updated), NextOid = catalog.NextOid + 1 });
         }, ct);
+
+        if (vector && created is not null)
+        {
+            if (method != "diskann")
+            {
+                await NoticeAsync($"{method} index \"{created.Name}\" is built as a diskann index", notices, ct);
+            }
+
+            await BuildVectorIndexAsync(created, notices, ct);
+        }
+
         return new StatementResult { Tag = _ => "CREATE INDEX", Notices = notices };
+    }
+
+    /// <summary>
+    /// Checks a diskann (or hnsw/ivfflat, built as diskann) index definition as pgvector and PostgreSQL do, and returns the
+    /// operator classes with the default filled in. The first key is the vector column, an optional second the labels.
+    /// </summary>
+    private static List<string?> ValidateVectorIndex(CreateIndexStatement create, string method, TableInfo table, List<short> keys)
+    {
+        if (create.Unique)
+        {
+            throw new SqlException(SqlState.FeatureNotSupported, $"access method \"{method}\" does not support unique indexes");
+        }
+
+        if (create.Where is not null)
+        {
+            throw new SqlException(SqlState.FeatureNotSupported, $"access method \"{method}\" does not support partial indexes in AnnSql");
+        }
+
+        if (keys.Count > 2)
+        {
+            throw new SqlException(SqlState.ProgramLimitExceeded, "a diskann index has at most two columns: the vector and its labels");
+        }
+
+        var column = table.Columns[keys[0] - 1];
+        string typeName = column.Type.WithoutModifier().TypeName;
+        string? opclass = create.Keys[0].OperatorClass?.ToLowerInvariant();
+        if (opclass is null)
+        {
+            if (method != "diskann" || column.Type.Kind is not (SqlTypeKind.Vector or SqlTypeKind.HalfVec))
+            {
+                throw new SqlException(SqlState.UndefinedObject, $"data type {typeName} has no default operator class for access method \"{method}\"",
+                    hint: "You must specify an operator class for the index or define a default operator class for the data type.");
+            }
+
+            // pgvectorscale's default operator class is the cosine one.
+            opclass = column.Type.Kind == SqlTypeKind.HalfVec ? "halfvec_cosine_ops" : "vector_cosine_ops";
+        }
+
+        if (DiskAnnIndexOptions.OperatorClass(opclass) is not { } op)
+        {
+            throw new SqlException(SqlState.UndefinedObject, $"operator class \"{opclass}\" does not exist for access method \"{method}\"");
+        }
+
+        if (op.ElementType != column.Type.Kind)
+        {
+            throw new SqlException(SqlState.DatatypeMismatch, $"operator class \"{opclass}\" does not accept data type {typeName}");
+        }
+
+        if (column.Type.Modifier < 0)
+        {
+            throw new SqlException(SqlState.InvalidParameterValue, "column does not have dimensions");
+        }
+
+        if (keys.Count == 2)
+        {
+            var labels = table.Columns[keys[1] - 1];
+            var kind = labels.Type.Kind == SqlTypeKind.Array ? labels.Type.Element!.Kind : labels.Type.Kind;
+            if (kind is not (SqlTypeKind.Int2 or SqlTypeKind.Int4))
+            {
+                throw new SqlException(SqlState.DatatypeMismatch,
+                    $"label column \"{labels.Name}\" of a diskann index must be smallint, integer, smallint[] or integer[], not {labels.Type.DisplayName}");
+            }
+        }
+
+        if (DiskAnnIndexOptions.Parse(create.Options).Storage == DiskAnnStorage.Disk)
+        {
+            throw new SqlException(SqlState.FeatureNotSupported, "diskann storage = 'disk' is not supported yet; use storage = 'memory'");
+        }
+
+        return [opclass, .. keys.Skip(1).Select(_ => (string?)null)];
+    }
+
+    /// <summary>
+    /// Builds a new diskann index on all cores, sending a NOTICE at every tenth of the work while it runs and publishing
+    /// progress in pg_stat_progress_create_index. A failed or cancelled build removes the index again.
+    /// </summary>
+    private async ValueTask BuildVectorIndexAsync(IndexInfo info, List<string> notices, CancellationToken ct)
+    {
+        var table = Database.GetTable(info.TableOid);
+        var index = table.VectorIndexes.First(v => v.Info.Oid == info.Oid);
+        var progress = new IndexBuildProgress(ProcessId, info.TableOid, info.Oid);
+        Database.IndexBuilds[info.Oid] = progress;
+        try
+        {
+            var build = Task.Run(() => index.Build(table.Data, Environment.ProcessorCount, progress, ct), ct);
+            int reported = 0;
+            while (await Task.WhenAny(build, Task.Delay(250, ct)) != build)
+            {
+                int tenth = progress.Percent / 10;
+                if (tenth > reported && tenth < 10)
+                {
+                    reported = tenth;
+                    await NoticeAsync($"diskann index \"{info.Name}\": {progress.Percent}% built ({progress.Describe()})", notices, ct);
+                }
+            }
+
+            await build;
+        }
+        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException or ArgumentException or OutOfMemoryException)
+        {
+            await Database.ChangeCatalogAsync(c => c.Tables.TryGetValue(info.TableOid, out var t)
+                ? CatalogChange.Of(c with { Tables = c.Tables.SetItem(t.Oid, t with { Indexes = [.. t.Indexes.Where(i => i.Oid != info.Oid)] }) })
+                : CatalogChange.Of(c), CancellationToken.None);
+            throw;
+        }
+        finally
+        {
+            Database.IndexBuilds.TryRemove(info.Oid, out _);
+        }
     }
 }

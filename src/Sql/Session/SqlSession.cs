@@ -37,6 +37,12 @@ public sealed partial class SqlSession
 
     public SessionSettings Settings { get; } = new();
 
+    /// <summary>
+    /// Sends a NoticeResponse while a statement is still running (e.g. index build progress); null when the caller
+    /// cannot, and then notices are sent with the statement's result.
+    /// </summary>
+    public Func<string, CancellationToken, ValueTask>? NoticeSink { get; set; }
+
     /// <summary>The open transaction block, or null in autocommit mode.</summary>
     public Transaction? Transaction { get; private set; }
 
@@ -145,6 +151,19 @@ public sealed partial class SqlSession
     }
 
     /// <summary>Drops everything a pooled connection must forget (DISCARD ALL).</summary>
+    /// <summary>Sends <paramref name="message"/> now through <see cref="NoticeSink"/>, or queues it with the result.</summary>
+    private async ValueTask NoticeAsync(string message, List<string> queued, CancellationToken ct)
+    {
+        if (NoticeSink is { } sink)
+        {
+            await sink(message, ct);
+        }
+        else
+        {
+            queued.Add(message);
+        }
+    }
+
     private void DiscardAll()
     {
         if (Transaction is not null)

@@ -77,7 +77,7 @@ public static partial class SystemCatalog
             C("datminmxid", SqlType.Int8), C("dattablespace", Oid), C("datcollate", Name), C("datctype", Name), C("daticulocale", Text),
             C("datcollversion", Text), C("datacl", Text)], ctx => ctx.Session.Database.Catalog.Databases.Select((d, i) => new object?[]
             {
-                d == "postgres" ? 5u : d == "template1" ? 1u : d == "template0" ? 4u : 16400u + (uint)i, d, SuperuserOid, 6, "c",
+                DatabaseOid(d, i), d, SuperuserOid, 6, "c",
                 d.StartsWith("template", StringComparison.Ordinal), d != "template0", -1, 0L, 1L, 1663u, "C.UTF-8", "C.UTF-8", null, null, null,
             }));
 
@@ -109,10 +109,18 @@ public static partial class SystemCatalog
         foreach (var empty in new[] { "pg_depend", "pg_description", "pg_policy", "pg_statistic_ext", "pg_publication", "pg_publication_rel",
             "pg_publication_namespace", "pg_inherits", "pg_trigger", "pg_rewrite", "pg_collation", "pg_foreign_table", "pg_partitioned_table",
             "pg_sequence", "pg_event_trigger", "pg_shdescription", "pg_init_privs", "pg_seclabel", "pg_opclass", "pg_operator", "pg_cast",
-            "pg_tablespace", "pg_authid", "pg_auth_members", "pg_locks", "pg_stat_activity", "pg_prepared_statements", "pg_cursors", "pg_stat_progress_create_index" })
+            "pg_tablespace", "pg_authid", "pg_auth_members", "pg_locks", "pg_stat_activity", "pg_prepared_statements", "pg_cursors" })
         {
             Add("pg_catalog", empty, EmptyColumns(empty), _ => []);
         }
+
+        Add("pg_catalog", "pg_stat_progress_create_index", EmptyColumns("pg_stat_progress_create_index"),
+            ctx => ctx.Session.Database.IndexBuilds.Values.Select(p => new object?[]
+            {
+                p.ProcessId, DatabaseOid(ctx.Session.DatabaseName, ctx.Session.Database.Catalog.Databases.IndexOf(ctx.Session.DatabaseName)),
+                ctx.Session.DatabaseName, p.TableOid, p.IndexOid, "CREATE INDEX", p.Phase,
+                p.Latest.PointsTotal, p.Latest.PointsDone,
+            }));
 
         Add("information_schema", "tables", [C("table_catalog", Name), C("table_schema", Name), C("table_name", Name), C("table_type", Text),
             C("self_referencing_column_name", Name), C("reference_generation", Text), C("user_defined_type_catalog", Name),
@@ -160,6 +168,10 @@ public static partial class SystemCatalog
         "pg_prepared_statements" => [C("name", Text), C("statement", Text), C("prepare_time", SqlType.TimestampTz), C("parameter_types", SqlType.ArrayOf(SqlType.RegType)), C("from_sql", Bool)],
         _ => [C("oid", Oid)],
     };
+
+    /// <summary>pg_database.oid of the database at <paramref name="index"/> in the catalog's list (PostgreSQL's fixed OIDs for the defaults).</summary>
+    private static uint DatabaseOid(string name, int index) =>
+        name == "postgres" ? 5u : name == "template1" ? 1u : name == "template0" ? 4u : 16400u + (uint)Math.Max(index, 0);
 
     internal static uint AccessMethodOid(string method) => method switch
     {

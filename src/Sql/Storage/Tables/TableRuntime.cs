@@ -1,8 +1,9 @@
 using AnnSql.Sql.Catalog;
+using AnnSql.Sql.Indexing;
 
 namespace AnnSql.Sql.Storage.Tables;
 
-/// <summary>A table's live state: its committed rows and the unique indexes enforcing its constraints.</summary>
+/// <summary>A table's live state: its committed rows, the unique indexes enforcing its constraints, and its diskann indexes.</summary>
 public sealed class TableRuntime(TableInfo info)
 {
     public TableInfo Info { get; set; } = info;
@@ -10,6 +11,39 @@ public sealed class TableRuntime(TableInfo info)
     public TableData Data { get; } = new();
 
     public List<UniqueIndex> UniqueIndexes { get; } = [];
+
+    /// <summary>The diskann (vector) indexes; replaced as a whole, so readers may hold the list they read.</summary>
+    public IReadOnlyList<VectorIndex> VectorIndexes { get; private set; } = [];
+
+    /// <summary>
+    /// Brings <see cref="VectorIndexes"/> in line with <see cref="Info"/>: keeps the runtime of every index still declared
+    /// (unless <paramref name="reset"/>, after TRUNCATE), creates unbuilt ones for new indexes, drops the rest.
+    /// Returns the indexes that need a build.
+    /// </summary>
+    public IReadOnlyList<VectorIndex> SyncVectorIndexes(bool reset)
+    {
+        var current = VectorIndexes.ToDictionary(v => v.Info.Oid);
+        var next = new List<VectorIndex>();
+        var unbuilt = new List<VectorIndex>();
+        foreach (var index in Info.Indexes)
+        {
+            if (index.Method != "diskann")
+            {
+                continue;
+            }
+
+            if (reset || !current.TryGetValue(index.Oid, out var runtime))
+            {
+                runtime = new VectorIndex(index, Info);
+                unbuilt.Add(runtime);
+            }
+
+            next.Add(runtime);
+        }
+
+        VectorIndexes = next;
+        return unbuilt;
+    }
 
     /// <summary>Rebuilds the unique indexes from <see cref="Info"/> and the live rows.</summary>
     public void RebuildUniqueIndexes()

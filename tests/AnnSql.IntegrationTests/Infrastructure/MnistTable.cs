@@ -1,0 +1,74 @@
+using Npgsql;
+using NpgsqlTypes;
+using Pgvector;
+
+namespace AnnSql.IntegrationTests.Infrastructure;
+
+/// <summary>Creates the <c>mnist (id int PRIMARY KEY, label smallint, embedding vector(784))</c> table and fills it by binary COPY.</summary>
+public static class MnistTable
+{
+    /// <summary>Creates the vector extension and the table, then copies base rows <c>0..count-1</c> (all by default).</summary>
+    public static async Task CreateAsync(NpgsqlConnection conn, MnistDataset data, int? count = null, string table = "mnist")
+    {
+        await ExecuteAsync(conn, "CREATE EXTENSION IF NOT EXISTS vector");
+        await conn.ReloadTypesAsync();
+        await ExecuteAsync(conn, $"CREATE TABLE {table} (id int PRIMARY KEY, label smallint, embedding vector(784))");
+        await CopyAsync(conn, data, 0, count ?? data.Base.Length, table);
+    }
+
+    /// <summary>Copies base rows <paramref name="from"/>..<paramref name="to"/>-1 with binary COPY.</summary>
+    public static async Task CopyAsync(NpgsqlConnection conn, MnistDataset data, int from, int to, string table = "mnist")
+    {
+        await using var writer = await conn.BeginBinaryImportAsync($"COPY {table} (id, label, embedding) FROM STDIN (FORMAT BINARY)");
+        for (int i = from; i < to; i++)
+        {
+            await writer.StartRowAsync();
+            await writer.WriteAsync(i, NpgsqlDbType.Integer);
+            await writer.WriteAsync((short)data.BaseLabels[i], NpgsqlDbType.Smallint);
+            await writer.WriteAsync(new Vector(data.Base[i]));
+        }
+
+        await writer.CompleteAsync();
+    }
+
+    /// <summary>Runs a statement without results.</summary>
+    public static async Task ExecuteAsync(NpgsqlConnection conn, string sql)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>The text lines of <c>EXPLAIN [ANALYZE] sql</c> with the vector parameter bound.</summary>
+    public static async Task<List<string>> ExplainAsync(NpgsqlConnection conn, string sql, float[]? parameter = null, bool analyze = true)
+    {
+        var lines = new List<string>();
+        await using var cmd = new NpgsqlCommand((analyze ? "EXPLAIN ANALYZE " : "EXPLAIN ") + sql, conn);
+        if (parameter is not null)
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = new Vector(parameter) });
+        }
+
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(reader.GetString(0));
+        }
+
+        return lines;
+    }
+
+    /// <summary>The first column (int ids) of <paramref name="sql"/> with the vector parameter bound.</summary>
+    public static async Task<List<long>> IdsAsync(NpgsqlConnection conn, string sql, float[] parameter)
+    {
+        var ids = new List<long>();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = new Vector(parameter) });
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetInt32(0));
+        }
+
+        return ids;
+    }
+}
