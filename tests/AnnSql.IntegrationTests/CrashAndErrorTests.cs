@@ -63,6 +63,23 @@ public sealed class CrashAndErrorTests
         Assert.Equal(42, await new NpgsqlCommand("SELECT 42", conn).ExecuteScalarAsync());
     }
 
+    [Fact]
+    public async Task Unique_keys_are_checked_against_the_transactions_own_inserts_after_updates()
+    {
+        await using var server = await AnnSqlServer.StartAsync();
+        await using var source = server.CreateDataSource();
+        await using var conn = await source.OpenConnectionAsync();
+        await new NpgsqlCommand("CREATE TABLE k (id int PRIMARY KEY, v text)", conn).ExecuteNonQueryAsync();
+        await new NpgsqlCommand("BEGIN", conn).ExecuteNonQueryAsync();
+        await new NpgsqlCommand("INSERT INTO k SELECT g, 'v' FROM generate_series(1, 5000) g", conn).ExecuteNonQueryAsync();
+        await new NpgsqlCommand("UPDATE k SET id = 10000 WHERE id = 10", conn).ExecuteNonQueryAsync();
+        await new NpgsqlCommand("INSERT INTO k VALUES (10, 'again')", conn).ExecuteNonQueryAsync();
+        var duplicate = await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand("INSERT INTO k VALUES (10000, 'dup')", conn).ExecuteNonQueryAsync());
+        Assert.Equal("23505", duplicate.SqlState);
+        await new NpgsqlCommand("ROLLBACK", conn).ExecuteNonQueryAsync();
+        Assert.Equal(0L, await new NpgsqlCommand("SELECT count(*) FROM k", conn).ExecuteScalarAsync());
+    }
+
     [Theory]
     [InlineData(2)]
     [InlineData(int.MaxValue)]

@@ -45,6 +45,7 @@ public sealed class DifferentialTests
         "SELECT no_such_column FROM emp",
         "SELECT 1 / 0",
         "INSERT INTO dept VALUES (1, 'dup')",
+        "INSERT INTO dept VALUES (7, 'x'), (8, 'y'), (7, 'z')",
     ];
 
     [Theory]

@@ -282,7 +282,7 @@ public sealed partial class SqlSession
     {
         if (rowId < 0)
         {
-            pending.Inserted[PendingTableChanges.PendingIndex(rowId)] = values;
+            pending.ReplaceInserted(PendingTableChanges.PendingIndex(rowId), values);
         }
         else
         {
@@ -341,7 +341,7 @@ public sealed partial class SqlSession
         {
             if (rowId < 0)
             {
-                pending.Inserted[PendingTableChanges.PendingIndex(rowId)] = null;
+                pending.ReplaceInserted(PendingTableChanges.PendingIndex(rowId), null);
             }
             else
             {
@@ -446,14 +446,10 @@ public sealed partial class SqlSession
                 return new Conflict(unique, existing.RowId, existing.Values);
             }
 
-            for (int i = 0; i < pending.Inserted.Count; i++)
+            int pendingIndex = pending.FindInserted(unique, key, skipRowId);
+            if (pendingIndex >= 0)
             {
-                var p = pending.Inserted[i];
-                long id = PendingTableChanges.PendingId(i);
-                if (p is not null && id != skipRowId && unique.KeyOf(p).Equals(key))
-                {
-                    return new Conflict(unique, id, p);
-                }
+                return new Conflict(unique, PendingTableChanges.PendingId(pendingIndex), pending.Inserted[pendingIndex]!);
             }
         }
 

@@ -1,3 +1,5 @@
+using AnnSql.Sql.Storage.Tables;
+
 namespace AnnSql.Sql.Transactions;
 
 /// <summary>
@@ -17,11 +19,60 @@ public sealed class PendingTableChanges
 
     public static int PendingIndex(long pendingId) => (int)(-pendingId - 1);
 
+    // Per unique index, the key of every pending insert, so a bulk INSERT or COPY checks each row in O(1) instead of
+    // scanning the rows inserted before it. Built lazily; dropped whenever an inserted row is replaced or removed.
+    private Dictionary<UniqueIndex, KeyMap>? _keyMaps;
+    private int _version;
+    private int _keyMapsVersion;
+
+    /// <summary>Replaces pending row <paramref name="index"/> (null removes it).</summary>
+    public void ReplaceInserted(int index, object?[]? values)
+    {
+        Inserted[index] = values;
+        _version++;
+    }
+
+    /// <summary>
+    /// The index of a pending insert whose key in <paramref name="unique"/> is <paramref name="key"/>, other than
+    /// <paramref name="skipRowId"/>; -1 when there is none.
+    /// </summary>
+    public int FindInserted(UniqueIndex unique, RowKey key, long? skipRowId)
+    {
+        if (_keyMaps is null || _keyMapsVersion != _version)
+        {
+            _keyMaps = [];
+            _keyMapsVersion = _version;
+        }
+
+        if (!_keyMaps.TryGetValue(unique, out var map))
+        {
+            map = new KeyMap();
+            _keyMaps[unique] = map;
+        }
+
+        for (; map.Indexed < Inserted.Count; map.Indexed++)
+        {
+            if (Inserted[map.Indexed] is { } row && unique.KeyOf(row) is { HasNull: false } rowKey)
+            {
+                map.Keys.TryAdd(rowKey, map.Indexed);
+            }
+        }
+
+        return map.Keys.TryGetValue(key, out int found) && PendingId(found) != skipRowId && Inserted[found] is not null ? found : -1;
+    }
+
     public PendingTableChanges Clone()
     {
         var copy = new PendingTableChanges();
         copy.Inserted.AddRange(Inserted);
         copy.Deleted.UnionWith(Deleted);
         return copy;
+    }
+
+    private sealed class KeyMap
+    {
+        public Dictionary<RowKey, int> Keys { get; } = [];
+
+        public int Indexed { get; set; }
     }
 }
