@@ -100,6 +100,35 @@ public sealed class DiskAnnIndexTests
         Assert.True(recall >= 0.95, $"recall@10 = {recall}");
     }
 
+    [Fact]
+    public async Task A_halfvec_index_answers_like_the_exact_scan()
+    {
+        var data = MnistDataset.Load();
+        await using var server = await AnnSqlServer.StartAsync();
+        await using var source = server.CreateDataSource();
+        await using var conn = await source.OpenConnectionAsync();
+        await MnistTable.CreateAsync(conn, data, 2000);
+        await MnistTable.ExecuteAsync(conn, "CREATE TABLE half (id int PRIMARY KEY, embedding halfvec(784))");
+        await MnistTable.ExecuteAsync(conn, "INSERT INTO half SELECT id, embedding::halfvec(784) FROM mnist");
+        const string Sql = "SELECT id FROM half ORDER BY embedding <=> $1::vector::halfvec LIMIT 10";
+        var exact = new List<List<long>>();
+        for (int q = 0; q < 50; q++)
+        {
+            exact.Add(await MnistTable.IdsAsync(conn, Sql, data.Queries[q]));
+        }
+
+        await MnistTable.ExecuteAsync(conn, "CREATE INDEX ON half USING diskann (embedding halfvec_cosine_ops)");
+        var plan = await MnistTable.ExplainAsync(conn, Sql, data.Queries[0]);
+        Assert.Equal("Index Scan using half_embedding_idx on half (actual rows=10 loops=1)", plan[0]);
+        double hits = 0;
+        for (int q = 0; q < 50; q++)
+        {
+            hits += (await MnistTable.IdsAsync(conn, Sql, data.Queries[q])).Intersect(exact[q]).Count();
+        }
+
+        Assert.True(hits / 500 >= 0.95, $"recall@10 = {hits / 500}");
+    }
+
     public static TheoryData<string, string, string> BadIndexes => new()
     {
         { "CREATE INDEX ON t USING hnsw (e vector_l2_ops) WITH (m = 1)", "22023", "value 1 out of bounds for option \"m\"" },
