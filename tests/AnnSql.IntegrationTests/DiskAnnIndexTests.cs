@@ -101,6 +101,40 @@ public sealed class DiskAnnIndexTests
     }
 
     [Fact]
+    public async Task Filtered_queries_search_the_graph_iteratively_and_never_return_too_few_rows()
+    {
+        var data = MnistDataset.Load();
+        await using var server = await AnnSqlServer.StartAsync();
+        await using var source = server.CreateDataSource();
+        await using var conn = await source.OpenConnectionAsync();
+        await MnistTable.CreateAsync(conn, data);
+        await MnistTable.ExecuteAsync(conn, "CREATE INDEX ON mnist USING diskann (embedding vector_l2_ops)");
+
+        // The query's own digit (about 10% of the rows): the exact filtered ground truth of the data set.
+        double recall = 0;
+        for (int q = 0; q < 100; q++)
+        {
+            var ids = await MnistTable.IdsAsync(conn, $"SELECT id FROM mnist WHERE label = {data.QueryLabels[q]} ORDER BY embedding <-> $1 LIMIT 10", data.Queries[q]);
+            Assert.Equal(10, ids.Count);
+            Assert.All(ids, id => Assert.Equal(data.QueryLabels[q], data.BaseLabels[id]));
+            recall += MnistDataset.RecallAtK(ids, q, 10, filtered: true);
+        }
+
+        Assert.True(recall / 100 >= 0.95, $"filtered recall@10 = {recall / 100}");
+        var plan = await MnistTable.ExplainAsync(conn, "SELECT id FROM mnist WHERE label = 3 ORDER BY embedding <-> $1 LIMIT 10", data.Queries[0]);
+        Assert.Equal("Index Scan using mnist_embedding_idx on mnist (actual rows=10 loops=1)", plan[0]);
+        Assert.Contains(plan, l => l.StartsWith("  Filter: ", StringComparison.Ordinal));
+        Assert.Contains(plan, l => l.StartsWith("  Rows Removed by Filter: ", StringComparison.Ordinal));
+
+        // Very selective (9 rows) and empty filters: exactly min(k, matching rows), the exact answer.
+        var few = await MnistTable.IdsAsync(conn, "SELECT id FROM mnist WHERE id % 1000 = 7 ORDER BY embedding <-> $1 LIMIT 10", data.Queries[0]);
+        var expected = Enumerable.Range(0, data.Base.Length).Where(i => i % 1000 == 7)
+            .OrderBy(i => MnistDataset.SquaredDistance(data.Base[i], data.Queries[0])).ThenBy(i => i).Select(i => (long)i).ToList();
+        Assert.Equal(expected, few);
+        Assert.Empty(await MnistTable.IdsAsync(conn, "SELECT id FROM mnist WHERE id < 0 ORDER BY embedding <-> $1 LIMIT 10", data.Queries[0]));
+    }
+
+    [Fact]
     public async Task A_halfvec_index_answers_like_the_exact_scan()
     {
         var data = MnistDataset.Load();

@@ -51,9 +51,9 @@ public sealed partial class Binder
         var topK = new VectorTopKNode(scan.Table, scope.Columns.Count > 0 ? scope.Columns[0].Table ?? scan.Table.Name : scan.Table.Name,
             scan.Columns, ordinal, distance.Operator, query, limit, offset, where, fn);
         PlanNode access = topK;
-        if (where is null && FindVectorIndex(scan.Table, ordinal, distance.Operator) is { } index)
+        if (FindVectorIndex(scan.Table, ordinal, distance.Operator) is { } index)
         {
-            access = new VectorIndexScanNode(index, topK, scan.Table, scan.Columns, ordinal, distance.Operator, query, limit, offset, fn,
+            access = new VectorIndexScanNode(index, topK, scan.Table, scan.Columns, ordinal, distance.Operator, query, limit, offset, where, fn,
                 _session.Settings.GetInt("diskann.l_search"));
         }
 

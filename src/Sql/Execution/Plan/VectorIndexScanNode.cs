@@ -9,13 +9,14 @@ using AnnSql.Sql.Types;
 namespace AnnSql.Sql.Execution.Plan;
 
 /// <summary>
-/// <c>ORDER BY col &lt;op&gt; q LIMIT k</c> answered by a diskann index: GreedySearch over the Vamana graph with list size
-/// L = max(<c>diskann.l_search</c>, k + offset), then the candidates that are visible to the statement, plus the rows
-/// committed since the index last caught up and the transaction's own inserts (both exactly), ranked by the exact
-/// distance. When invisible (deleted) points crowd the list, L doubles until k rows are found or the graph is exhausted.
-/// Rows always come out in exact distance order, ties by row id. While the index is not built, when the query vector is
-/// NULL or of other dimensions, or when the graph cannot supply k rows, it runs the exact scan instead, so it never
-/// returns fewer rows than the exact scan.
+/// <c>[WHERE p] ORDER BY col &lt;op&gt; q LIMIT k</c> answered by a diskann index: GreedySearch over the Vamana graph with
+/// list size L = max(<c>diskann.l_search</c>, k + offset), then the candidates that are visible to the statement and pass
+/// the filter, plus the rows committed since the index last caught up and the transaction's own inserts (both exactly),
+/// ranked by the exact distance. When invisible (deleted) or filtered-out points crowd the list, the search continues
+/// with L doubled (iterative search) until k rows are found; past a budget (L above an eighth of the graph, where a walk
+/// costs about as much as a scan) it runs the exact scan. Rows always come out in exact distance order, ties by row id.
+/// While the index is not built, when the query vector is NULL or of other dimensions, or when the graph cannot supply
+/// k rows, it runs the exact scan instead, so it never returns fewer rows than the exact scan.
 /// </summary>
 public sealed class VectorIndexScanNode(
     IndexInfo index,
@@ -27,12 +28,14 @@ public sealed class VectorIndexScanNode(
     BoundExpr query,
     BoundExpr limit,
     BoundExpr? offset,
+    BoundExpr? filter,
     Func<object, object, double> distance,
     int plannedSearchListSize) : PlanNode
 {
     private int _searchListSize = plannedSearchListSize;
     private long _hops;
     private string? _fallback;
+    private long _removedByFilter;
 
     public override IReadOnlyList<OutputColumn> Columns => columns;
 
@@ -77,8 +80,11 @@ public sealed class VectorIndexScanNode(
         var candidates = new List<(double Distance, long RowId)>();
         long computations = 0;
         int searchList = Math.Max(Math.Max(ctx.Session.Settings.GetInt("diskann.l_search"), 1), want);
+        int budget = Math.Max(searchList, graph.Count / 8);
         _searchListSize = searchList;
         _hops = 0;
+        _removedByFilter = 0;
+        bool overBudget = false;
         while (true)
         {
             ctx.Cancellation.ThrowIfCancellationRequested();
@@ -90,23 +96,37 @@ public sealed class VectorIndexScanNode(
                 _hops += stats.Hops;
                 computations += stats.DistanceComputations;
                 candidates.Clear();
+                long removed = 0;
                 for (int i = 0; i < found; i++)
                 {
                     long rowId = vectorIndex.RowIdOf(ids[i]);
                     if (rowId >= 0 && rowId < watermark && Visible(data.Get(rowId), snapshot, pending) is { } values
                         && values[vectorOrdinal] is { } v)
                     {
+                        if (!Passes(eval, values))
+                        {
+                            removed++;
+                            continue;
+                        }
+
                         candidates.Add((Rank(distance(v, q!)), rowId));
                         computations++;
                     }
                 }
 
+                _removedByFilter = removed;
                 if (candidates.Count >= want || found < searchList || searchList >= graph.Count)
                 {
                     break;
                 }
 
-                searchList = (int)Math.Min(searchList * 2L, graph.Count);
+                if (searchList >= budget)
+                {
+                    overBudget = true;
+                    break;
+                }
+
+                searchList = (int)Math.Min(Math.Min(searchList * 2L, graph.Count), budget);
                 _searchListSize = searchList;
             }
             finally
@@ -118,9 +138,9 @@ public sealed class VectorIndexScanNode(
 
         // Rows committed since the index last caught up, and the transaction's own inserts, are ranked exactly.
         var slots = data.Slots;
-        for (long rowId = watermark; rowId < slots.Length; rowId++)
+        for (long rowId = watermark; rowId < slots.Length && !overBudget; rowId++)
         {
-            if (Visible(slots[(int)rowId], snapshot, pending) is { } values && values[vectorOrdinal] is { } v)
+            if (Visible(slots[(int)rowId], snapshot, pending) is { } values && values[vectorOrdinal] is { } v && Passes(eval, values))
             {
                 candidates.Add((Rank(distance(v, q!)), rowId));
                 computations++;
@@ -131,7 +151,7 @@ public sealed class VectorIndexScanNode(
         {
             for (int i = 0; i < pending.Inserted.Count; i++)
             {
-                if (pending.Inserted[i] is { } values && values[vectorOrdinal] is { } v)
+                if (pending.Inserted[i] is { } values && values[vectorOrdinal] is { } v && Passes(eval, values))
                 {
                     candidates.Add((Rank(distance(v, q!)), PendingTableChanges.PendingId(i)));
                     computations++;
@@ -141,10 +161,11 @@ public sealed class VectorIndexScanNode(
 
         ctx.DistanceComputations += computations;
         ctx.IndexHops += _hops;
-        if (candidates.Count < want)
+        if (candidates.Count < want || overBudget)
         {
-            // The graph walk could not supply k visible rows (rows without a vector, unreachable points): the exact scan can.
-            _fallback = "fewer than k rows found in the graph";
+            // The graph walk could not supply k visible rows that pass the filter within its budget (a selective filter,
+            // rows without a vector, unreachable points): the exact scan can.
+            _fallback = overBudget ? "filter too selective for the graph search" : "fewer than k rows found in the graph";
             foreach (var row in exact.Execute(ctx, outer))
             {
                 yield return row;
@@ -159,6 +180,18 @@ public sealed class VectorIndexScanNode(
             long rowId = candidates[(int)i].RowId;
             yield return rowId >= 0 ? data.Get(rowId)!.Values : pending!.Inserted[PendingTableChanges.PendingIndex(rowId)]!;
         }
+    }
+
+    /// <summary>True when there is no filter or the row passes it.</summary>
+    private bool Passes(EvalContext eval, object?[] values)
+    {
+        if (filter is null)
+        {
+            return true;
+        }
+
+        eval.Row = values;
+        return filter.Eval(eval) is true;
     }
 
     /// <summary>The row's values when it is visible to the statement (committed in its snapshot, not deleted by it).</summary>
@@ -182,7 +215,17 @@ public sealed class VectorIndexScanNode(
         get
         {
             yield return $"Order By: ({columns[vectorOrdinal].Name} {operatorName} {query.Fingerprint})";
+            if (filter is not null)
+            {
+                yield return $"Filter: {filter.Fingerprint}";
+            }
+
             yield return string.Create(CultureInfo.InvariantCulture, $"Search List Size: {_searchListSize}");
+            if (filter is not null && _hops > 0)
+            {
+                yield return string.Create(CultureInfo.InvariantCulture, $"Rows Removed by Filter: {_removedByFilter}");
+            }
+
             if (_hops > 0)
             {
                 yield return string.Create(CultureInfo.InvariantCulture, $"Hops: {_hops}");
