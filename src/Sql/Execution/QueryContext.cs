@@ -19,9 +19,6 @@ public sealed class QueryContext(SqlSession session, object?[] parameters, long 
 
     /// <summary>Counters EXPLAIN ANALYZE reports (distance computations of exact scans, rows scanned).</summary>
     public long DistanceComputations { get; set; }
-
-    /// <summary>Graph nodes expanded by index scans of this statement (EXPLAIN ANALYZE).</summary>
-    public long IndexHops { get; set; }
 }
 
 /// <summary>

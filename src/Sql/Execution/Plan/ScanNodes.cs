@@ -60,16 +60,21 @@ public sealed class SeqScanNode(TableInfo table, string alias, IReadOnlyList<Out
         for (long i = start; i < end; i++)
         {
             var row = slots[(int)i];
-            if (row is null || !row.IsVisible(snapshot) || (pending is not null && pending.Deleted.Contains(row.RowId)))
+            if (VisibleValues(row, snapshot, pending) is { } values)
             {
-                continue;
+                buffer[n++] = (row!.RowId, values);
             }
-
-            buffer[n++] = (row.RowId, row.Values);
         }
 
         return n;
     }
+
+    /// <summary>
+    /// The values of a committed row version when the statement sees it: committed in <paramref name="snapshot"/> and not
+    /// deleted by the statement's own transaction; otherwise null.
+    /// </summary>
+    public static object?[]? VisibleValues(RowVersion? row, long snapshot, PendingTableChanges? pending) =>
+        row is not null && row.IsVisible(snapshot) && (pending is null || !pending.Deleted.Contains(row.RowId)) ? row.Values : null;
 
     public override string ExplainLabel => alias == table.Name ? $"Seq Scan on {table.Name}" : $"Seq Scan on {table.Name} {alias}";
 }

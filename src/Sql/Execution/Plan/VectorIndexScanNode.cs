@@ -100,7 +100,7 @@ public sealed class VectorIndexScanNode(
                 for (int i = 0; i < found; i++)
                 {
                     long rowId = vectorIndex.RowIdOf(ids[i]);
-                    if (rowId >= 0 && rowId < watermark && Visible(data.Get(rowId), snapshot, pending) is { } values
+                    if (rowId >= 0 && rowId < watermark && SeqScanNode.VisibleValues(data.Get(rowId), snapshot, pending) is { } values
                         && values[vectorOrdinal] is { } v)
                     {
                         if (!Passes(eval, values))
@@ -140,7 +140,7 @@ public sealed class VectorIndexScanNode(
         var slots = data.Slots;
         for (long rowId = watermark; rowId < slots.Length && !overBudget; rowId++)
         {
-            if (Visible(slots[(int)rowId], snapshot, pending) is { } values && values[vectorOrdinal] is { } v && Passes(eval, values))
+            if (SeqScanNode.VisibleValues(slots[(int)rowId], snapshot, pending) is { } values && values[vectorOrdinal] is { } v && Passes(eval, values))
             {
                 candidates.Add((Rank(distance(v, q!)), rowId));
                 computations++;
@@ -160,7 +160,6 @@ public sealed class VectorIndexScanNode(
         }
 
         ctx.DistanceComputations += computations;
-        ctx.IndexHops += _hops;
         if (candidates.Count < want || overBudget)
         {
             // The graph walk could not supply k visible rows that pass the filter within its budget (a selective filter,
@@ -193,10 +192,6 @@ public sealed class VectorIndexScanNode(
         eval.Row = values;
         return filter.Eval(eval) is true;
     }
-
-    /// <summary>The row's values when it is visible to the statement (committed in its snapshot, not deleted by it).</summary>
-    private static object?[]? Visible(Storage.Tables.RowVersion? row, long snapshot, PendingTableChanges? pending) =>
-        row is not null && row.IsVisible(snapshot) && (pending is null || !pending.Deleted.Contains(row.RowId)) ? row.Values : null;
 
     /// <summary>NaN ranks after every number, as PostgreSQL orders NaN.</summary>
     private static double Rank(double d) => double.IsNaN(d) ? double.PositiveInfinity : d;
