@@ -21,21 +21,7 @@ public sealed class ExactSearchTests
         await using var source = server.CreateDataSource();
         await using (var conn = await source.OpenConnectionAsync())
         {
-            await Execute(conn, "CREATE EXTENSION IF NOT EXISTS vector");
-            await conn.ReloadTypesAsync();
-            await Execute(conn, "CREATE TABLE mnist (id int PRIMARY KEY, label smallint, embedding vector(784))");
-            await using (var writer = await conn.BeginBinaryImportAsync("COPY mnist (id, label, embedding) FROM STDIN (FORMAT BINARY)"))
-            {
-                for (int i = 0; i < data.Base.Length; i++)
-                {
-                    await writer.StartRowAsync();
-                    await writer.WriteAsync(i, NpgsqlDbType.Integer);
-                    await writer.WriteAsync((short)data.BaseLabels[i], NpgsqlDbType.Smallint);
-                    await writer.WriteAsync(new Vector(data.Base[i]));
-                }
-
-                Assert.Equal((ulong)data.Base.Length, await writer.CompleteAsync());
-            }
+            Assert.Equal((ulong)data.Base.Length, await MnistTable.CreateAsync(conn, data));
         }
 
         await using var query = await source.OpenConnectionAsync();
@@ -76,22 +62,8 @@ public sealed class ExactSearchTests
         await using var server = await AnnSqlServer.StartAsync();
         await using var source = server.CreateDataSource();
         await using var conn = await source.OpenConnectionAsync();
-        await Execute(conn, "CREATE EXTENSION IF NOT EXISTS vector");
-        await conn.ReloadTypesAsync();
-        await Execute(conn, "CREATE TABLE base (id int PRIMARY KEY, embedding vector(784))");
-        await Execute(conn, "CREATE TABLE queries (id int PRIMARY KEY, embedding vector(784))");
-        await using (var writer = await conn.BeginBinaryImportAsync("COPY base (id, embedding) FROM STDIN (FORMAT BINARY)"))
-        {
-            for (int i = 0; i < 2000; i++)
-            {
-                await writer.StartRowAsync();
-                await writer.WriteAsync(i, NpgsqlDbType.Integer);
-                await writer.WriteAsync(new Vector(data.Base[i]));
-            }
-
-            await writer.CompleteAsync();
-        }
-
+        await MnistTable.CreateAsync(conn, data, 2000, table: "base");
+        await MnistTable.ExecuteAsync(conn, "CREATE TABLE queries (id int PRIMARY KEY, embedding vector(784))");
         await using (var insert = new NpgsqlCommand("INSERT INTO queries VALUES (1, $1)", conn))
         {
             insert.Parameters.Add(new NpgsqlParameter { Value = new Vector(data.Queries[3]) });
@@ -126,11 +98,5 @@ public sealed class ExactSearchTests
         }
 
         Assert.Equal(expected, actual);
-    }
-
-    private static async Task Execute(NpgsqlConnection conn, string sql)
-    {
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        await cmd.ExecuteNonQueryAsync();
     }
 }

@@ -7,17 +7,20 @@ namespace AnnSql.IntegrationTests.Infrastructure;
 /// <summary>Creates the <c>mnist (id int PRIMARY KEY, label smallint, embedding vector(784))</c> table and fills it by binary COPY.</summary>
 public static class MnistTable
 {
-    /// <summary>Creates the vector extension and the table, then copies base rows <c>0..count-1</c> (all by default).</summary>
-    public static async Task CreateAsync(NpgsqlConnection conn, MnistDataset data, int? count = null, string table = "mnist")
+    /// <summary>
+    /// Creates the vector extension and the table, then copies base rows <c>0..count-1</c> (all by default); returns the
+    /// row count the COPY reported.
+    /// </summary>
+    public static async Task<ulong> CreateAsync(NpgsqlConnection conn, MnistDataset data, int? count = null, string table = "mnist")
     {
         await ExecuteAsync(conn, "CREATE EXTENSION IF NOT EXISTS vector");
         await conn.ReloadTypesAsync();
         await ExecuteAsync(conn, $"CREATE TABLE {table} (id int PRIMARY KEY, label smallint, embedding vector(784))");
-        await CopyAsync(conn, data, 0, count ?? data.Base.Length, table);
+        return await CopyAsync(conn, data, 0, count ?? data.Base.Length, table);
     }
 
-    /// <summary>Copies base rows <paramref name="from"/>..<paramref name="to"/>-1 with binary COPY.</summary>
-    public static async Task CopyAsync(NpgsqlConnection conn, MnistDataset data, int from, int to, string table = "mnist")
+    /// <summary>Copies base rows <paramref name="from"/>..<paramref name="to"/>-1 with binary COPY; returns the reported row count.</summary>
+    public static async Task<ulong> CopyAsync(NpgsqlConnection conn, MnistDataset data, int from, int to, string table = "mnist")
     {
         await using var writer = await conn.BeginBinaryImportAsync($"COPY {table} (id, label, embedding) FROM STDIN (FORMAT BINARY)");
         for (int i = from; i < to; i++)
@@ -28,7 +31,7 @@ public static class MnistTable
             await writer.WriteAsync(new Vector(data.Base[i]));
         }
 
-        await writer.CompleteAsync();
+        return await writer.CompleteAsync();
     }
 
     /// <summary>Runs a statement without results.</summary>
