@@ -97,6 +97,27 @@ internal static class TestData
         return (data, count, dim);
     }
 
+    /// <summary>
+    /// Reads a label file (<c>base_labels.txt</c>, <c>query_labels.txt</c>), or its gzip twin: one line per vector, its labels
+    /// as comma-separated integers (an empty line for none).
+    /// </summary>
+    public static int[][] ReadLabels(string directory, string fileName)
+    {
+        string text = System.Text.Encoding.UTF8.GetString(ReadAllBytes(directory, fileName));
+        string[] lines = text.Split('\n');
+        int count = lines.Length > 0 && lines[^1].Length == 0 ? lines.Length - 1 : lines.Length;
+        int[][] labels = new int[count][];
+        for (int i = 0; i < count; i++)
+        {
+            string line = lines[i].TrimEnd('\r');
+            labels[i] = line.Length == 0
+                ? []
+                : Array.ConvertAll(line.Split(','), field => int.Parse(field, System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return labels;
+    }
+
     private static (int Count, int Dim) ReadHeader(byte[] bytes, string fileName)
     {
         if (bytes.Length < 8)

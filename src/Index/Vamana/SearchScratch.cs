@@ -33,6 +33,12 @@ internal sealed class SearchScratch
     /// <summary>RobustPrune's output.</summary>
     public uint[] Pruned { get; private set; } = new uint[64];
 
+    /// <summary>
+    /// FilteredRobustPrune's per-candidate labels, parallel to <see cref="Pool"/>: the candidate's label set when it shares
+    /// a label with the pruned point, else null (no label condition). Grown by <see cref="EnsurePoolLabels"/>.
+    /// </summary>
+    public int[]?[] PoolLabels { get; private set; } = [];
+
     /// <summary>Makes <see cref="Fresh"/> hold at least <paramref name="length"/> ids.</summary>
     public uint[] EnsureFresh(int length)
     {
@@ -68,6 +74,49 @@ internal sealed class SearchScratch
         if (Pruned.Length < maxDegree)
         {
             Pruned = new uint[maxDegree];
+            PrunedAt = new int[maxDegree];
         }
+    }
+
+    /// <summary>Pool indices of the entries in <see cref="Pruned"/>, for FilteredRobustPrune.</summary>
+    public int[] PrunedAt { get; private set; } = new int[64];
+
+    /// <summary>Per-label counters of the labelled build (one per label of the point being linked).</summary>
+    public int[] LabelCounts { get; private set; } = new int[8];
+
+    /// <summary>Pool indices FilteredRobustPrune adds to cover the point's labels.</summary>
+    public int[] Repairs { get; private set; } = new int[64];
+
+    /// <summary>The first <paramref name="length"/> entries of <see cref="LabelCounts"/>, grown when needed.</summary>
+    public Span<int> EnsureLabelCounts(int length)
+    {
+        if (LabelCounts.Length < length)
+        {
+            LabelCounts = new int[length];
+        }
+
+        return LabelCounts.AsSpan(0, length);
+    }
+
+    /// <summary>The first <paramref name="length"/> entries of <see cref="Repairs"/>, grown when needed.</summary>
+    public Span<int> EnsureRepairs(int length)
+    {
+        if (Repairs.Length < length)
+        {
+            Repairs = new int[length];
+        }
+
+        return Repairs.AsSpan(0, length);
+    }
+
+    /// <summary>Makes <see cref="PoolLabels"/> large enough for a pool of the current size.</summary>
+    public int[]?[] EnsurePoolLabels()
+    {
+        if (PoolLabels.Length < PoolCount)
+        {
+            PoolLabels = new int[]?[Pool.Length];
+        }
+
+        return PoolLabels;
     }
 }

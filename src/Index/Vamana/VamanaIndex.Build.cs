@@ -27,6 +27,46 @@ public sealed partial class VamanaIndex
         int count,
         int maxDegreeOfParallelism,
         IProgress<VamanaBuildProgress>? progress = null,
+        CancellationToken cancellationToken = default) =>
+        Build(vectors, count, labels: null, maxDegreeOfParallelism, progress, cancellationToken);
+
+    /// <summary>
+    /// Builds the graph over <paramref name="count"/> vectors (row-major in <paramref name="vectors"/>) as points 0..count-1,
+    /// point i carrying the labels <paramref name="labels"/>[i], in two passes, on up to
+    /// <paramref name="maxDegreeOfParallelism"/> threads. The index must be empty.
+    /// </summary>
+    /// <remarks>
+    /// Without labels (<paramref name="labels"/> null, or every set empty) this is DiskANN's build, as the overload
+    /// without labels describes. With labels it is Filtered-DiskANN's (Gollapudi et al., WWW 2023, Algorithm 4) layered on
+    /// it: each label's start point is its medoid (the point carrying it nearest to the centroid of its points), chosen
+    /// once before the passes, and a labelled point p is linked from the expanded sets of both the unfiltered GreedySearch
+    /// from the global medoid and the filtered GreedySearch from the start points of F_p, pruned with FilteredRobustPrune;
+    /// back edges are pruned the same way. So unfiltered searches keep a navigable graph, and every label's subgraph is
+    /// navigable from its start point. Each label set is copied, sorted and de-duplicated (any <see cref="int"/> is a
+    /// label); postings are filled in id order. Progress, concurrency and cancellation are as for the overload without
+    /// labels.
+    /// </remarks>
+    /// <param name="vectors">count × <see cref="Dimensions"/> floats, row-major.</param>
+    /// <param name="count">Points to build.</param>
+    /// <param name="labels">Null for no labels; otherwise at least count sets, a null or empty set meaning no label.</param>
+    /// <param name="maxDegreeOfParallelism">Threads linking points.</param>
+    /// <param name="progress">Hears about every 1% of points per pass.</param>
+    /// <param name="cancellationToken">Checked between points.</param>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="count"/> is negative, or <paramref name="maxDegreeOfParallelism"/> is not positive.
+    /// </exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="vectors"/> holds fewer than count × <see cref="Dimensions"/> floats, or <paramref name="labels"/> holds
+    /// fewer than count sets.
+    /// </exception>
+    /// <exception cref="InvalidOperationException">The index already holds points.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public void Build(
+        float[] vectors,
+        int count,
+        int[]?[]? labels,
+        int maxDegreeOfParallelism,
+        IProgress<VamanaBuildProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(vectors);
@@ -36,6 +76,11 @@ public sealed partial class VamanaIndex
         {
             throw new ArgumentException(
                 $"{count} vectors of {_dimensions} dimensions need {(long)count * _dimensions} floats, not {vectors.Length}", nameof(vectors));
+        }
+
+        if (labels is not null && labels.Length < count)
+        {
+            throw new ArgumentException($"{count} points need {count} label sets, not {labels.Length}", nameof(labels));
         }
 
         lock (_appendLock)
@@ -59,6 +104,11 @@ public sealed partial class VamanaIndex
                     vectors.AsSpan(i * _dimensions, _dimensions).CopyTo(_store.WritableVector((uint)i));
                 }
 
+                if (labels is not null && StoreLabels(labels, count))
+                {
+                    ChooseLabelStartPoints(maxDegreeOfParallelism, cancellationToken);
+                }
+
                 Volatile.Write(ref _start, Medoid(count));
                 switch (_metric)
                 {
@@ -77,6 +127,7 @@ public sealed partial class VamanaIndex
             {
                 Volatile.Write(ref _start, NoStart);
                 _store.Clear();
+                _labels.Clear();
                 throw;
             }
 
@@ -117,6 +168,35 @@ public sealed partial class VamanaIndex
                 }
             });
         }
+    }
+
+    /// <summary>
+    /// Stores the normalised label set of each of points 0..count-1 and appends each point to its labels' postings, in id
+    /// order; returns whether any point has a label. Runs before <see cref="Count"/> covers the points.
+    /// </summary>
+    private bool StoreLabels(int[]?[] labels, int count)
+    {
+        bool any = false;
+        for (int i = 0; i < count; i++)
+        {
+            int[]? set = labels[i];
+            if (set is null || set.Length == 0)
+            {
+                continue;
+            }
+
+            int[] normalized = LabelSets.Normalize(set);
+            uint id = (uint)i;
+            _store.SetLabels(id, normalized);
+            foreach (int label in normalized)
+            {
+                _labels.GetOrAdd(label, id).Append(id);
+            }
+
+            any = true;
+        }
+
+        return any;
     }
 
     /// <summary>The point nearest (by squared L2) to the centroid of points 0..count-1: DiskANN's start point.</summary>

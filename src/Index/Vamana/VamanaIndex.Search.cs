@@ -12,9 +12,9 @@ public sealed partial class VamanaIndex
     /// Allocation-free after a thread's first call.
     /// </summary>
     /// <remarks>
-    /// DiskANN Algorithm 1. L below 1 is taken as 1. Lock-free, so it may run concurrently with <see cref="Insert"/>; a
-    /// point inserted meanwhile may or may not be found. <paramref name="stats"/> counts the nodes expanded (hops) and the
-    /// distances computed.
+    /// DiskANN Algorithm 1. L below 1 is taken as 1. Lock-free, so it may run concurrently with inserts; a point inserted
+    /// meanwhile may or may not be found. <paramref name="stats"/> counts the nodes expanded (hops) and the distances
+    /// computed.
     /// </remarks>
     /// <exception cref="ArgumentException">Query length is not <see cref="Dimensions"/>, or the two spans differ in length.</exception>
     public int Search(ReadOnlySpan<float> query, int searchListSize, Span<uint> ids, Span<float> distances, out VamanaSearchStats stats)

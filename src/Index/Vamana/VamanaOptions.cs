@@ -13,8 +13,8 @@ public sealed record VamanaOptions
     public int MaxDegree { get; init; } = 32;
 
     /// <summary>
-    /// L used by the GreedySearch of each insertion while building (and by <see cref="VamanaIndex.Insert"/>); must be at
-    /// least 1. Default 64: build time grows with it (on MNIST 60k, 48 builds ~30% faster and loses ~0.002 recall@10).
+    /// L used by the GreedySearches of each insertion while building (and by the inserts of <see cref="VamanaIndex"/>); must
+    /// be at least 1. Default 64: build time grows with it (on MNIST 60k, 48 builds ~30% faster and loses ~0.002 recall@10).
     /// </summary>
     public int BuildListSize { get; init; } = 64;
 
@@ -31,7 +31,10 @@ public sealed record VamanaOptions
     public int Seed { get; init; } = 20190101;
 }
 
-/// <summary>Work done by one <see cref="VamanaIndex.Search"/>: nodes expanded (hops) and distances computed.</summary>
+/// <summary>
+/// Work done by one search of a <see cref="VamanaIndex"/>, filtered or not: nodes expanded (hops) and distances computed
+/// (a filtered search's label tests are not distances).
+/// </summary>
 public readonly record struct VamanaSearchStats(int Hops, int DistanceComputations);
 
 /// <summary>Build progress: the pass (1 or 2) and how many of the points that pass has inserted.</summary>

@@ -5,10 +5,11 @@ using System.Runtime.Intrinsics.X86;
 namespace AnnSql.Index.Vamana;
 
 /// <summary>
-/// Vectors and adjacency lists of a <see cref="VamanaIndex"/>, in fixed-size segments of <see cref="SegmentSize"/> points
+/// Vectors, adjacency lists and label sets of a <see cref="VamanaIndex"/>, in fixed-size segments of <see cref="SegmentSize"/> points
 /// so the store grows without moving anything a concurrent reader may be using. The segment directory is an array that
 /// is replaced (never changed in place) when a segment is added. Each segment holds its vectors row-major in one pinned
-/// float array whose rows start on 64-byte boundaries, and one slot per point for its neighbour list.
+/// float array whose rows start on 64-byte boundaries, one slot per point for its neighbour list and, once a point of
+/// the segment has labels, one slot per point for its label set.
 /// </summary>
 /// <remarks>
 /// A neighbour list is an immutable <c>uint[]</c>: writers build a new array and publish it with
@@ -134,10 +135,40 @@ internal sealed class VamanaStore
         Volatile.Write(ref segment.Adjacency[id & SegmentMask], neighbors);
     }
 
+    /// <summary>
+    /// Point <paramref name="id"/>'s label set, sorted and distinct (<see cref="LabelSets.Empty"/> when it has none); the
+    /// point must be within <see cref="Capacity"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int[] Labels(uint id)
+    {
+        Segment segment = Volatile.Read(ref _segments)[(int)(id >> SegmentShift)];
+        int[]?[]? slots = Volatile.Read(ref segment.Labels);
+        return slots is null ? LabelSets.Empty : Volatile.Read(ref slots[id & SegmentMask]) ?? LabelSets.Empty;
+    }
+
+    /// <summary>
+    /// Publishes point <paramref name="id"/>'s label set (sorted, distinct, not empty), for the single writer that appends
+    /// the point, before the index's count covers it. A segment's label slots are allocated with its first labelled
+    /// point, so an index without labels pays nothing for them.
+    /// </summary>
+    public void SetLabels(uint id, int[] labels)
+    {
+        Segment segment = Volatile.Read(ref _segments)[(int)(id >> SegmentShift)];
+        int[]?[]? slots = segment.Labels;
+        if (slots is null)
+        {
+            slots = new int[]?[SegmentSize];
+            Volatile.Write(ref segment.Labels, slots);
+        }
+
+        Volatile.Write(ref slots[id & SegmentMask], labels);
+    }
+
     /// <summary>The lock stripe that serialises writers of point <paramref name="id"/>'s neighbour list.</summary>
     public Lock LockFor(uint id) => _locks[id & (LockStripes - 1)];
 
-    /// <summary>Bytes held by the vector arrays, the adjacency directories and the neighbour lists.</summary>
+    /// <summary>Bytes held by the vector arrays, the adjacency directories, the neighbour lists and the label sets.</summary>
     public long MemoryBytes(int count)
     {
         const int ArrayOverhead = 24;
@@ -157,18 +188,35 @@ internal sealed class VamanaStore
                     bytes += ArrayOverhead + ((long)list.Length * sizeof(uint));
                 }
             }
+
+            int[]?[]? labels = Volatile.Read(ref segment.Labels);
+            if (labels is not null)
+            {
+                bytes += ArrayOverhead + ((long)IntPtr.Size * SegmentSize);
+                for (int i = 0; i < end; i++)
+                {
+                    int[]? set = Volatile.Read(ref labels[i]);
+                    if (set is not null)
+                    {
+                        bytes += ArrayOverhead + ((long)set.Length * sizeof(int));
+                    }
+                }
+            }
         }
 
         return bytes;
     }
 
-    /// <summary><see cref="SegmentSize"/> points: their rows and their neighbour-list slots.</summary>
+    /// <summary><see cref="SegmentSize"/> points: their rows, their neighbour-list slots and their label-set slots.</summary>
     private sealed class Segment
     {
         /// <summary>Rows, padded to the stride; <see cref="_offset"/> floats in so the first row is 64-byte aligned.</summary>
         public readonly float[] Vectors;
 
         public readonly uint[]?[] Adjacency = new uint[]?[SegmentSize];
+
+        /// <summary>Label-set slots, allocated with the segment's first labelled point; null while it has none.</summary>
+        public int[]?[]? Labels;
 
         private readonly int _offset;
 

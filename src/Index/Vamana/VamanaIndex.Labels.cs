@@ -1,0 +1,271 @@
+using AnnSql.Index.Distance;
+
+namespace AnnSql.Index.Vamana;
+
+public sealed partial class VamanaIndex
+{
+    /// <summary>
+    /// Filtered GreedySearch with search list size <paramref name="searchListSize"/>: the nearest points that carry at
+    /// least one label of <paramref name="anyOfLabels"/>. Writes up to min(L, ids.Length) of them, nearest first (ties:
+    /// lower id first), with their kernel distances as the unfiltered search does, and returns how many it wrote: 0 when
+    /// no label of the filter has a start point (no point carries it) and when <paramref name="anyOfLabels"/> is empty.
+    /// Allocation-free after a thread's first call.
+    /// </summary>
+    /// <remarks>
+    /// Filtered-DiskANN (Gollapudi et al., WWW 2023) Algorithm 1: ℒ starts with the start point st(f) of every label f of
+    /// the filter, and expanding a node offers only its unvisited out-neighbours that carry a filter label, so only such
+    /// points are visited, have a distance computed and can be returned. The graph must have been built or grown with
+    /// labels for the label subgraphs to be navigable. L below 1 is taken as 1. Lock-free, so it may run concurrently with
+    /// <see cref="Insert(ReadOnlySpan{float}, ReadOnlySpan{int})"/>; a point inserted meanwhile may or may not be found.
+    /// <paramref name="stats"/> counts the nodes expanded and the distances computed (label tests are not counted).
+    /// </remarks>
+    /// <param name="query">The query vector, <see cref="Dimensions"/> floats.</param>
+    /// <param name="searchListSize">L, the candidate list size.</param>
+    /// <param name="anyOfLabels">The filter F_q: labels sorted ascending, distinct; a point matches when it carries any.</param>
+    /// <param name="ids">Receives the ids found.</param>
+    /// <param name="distances">Receives their distances; as long as <paramref name="ids"/>.</param>
+    /// <param name="stats">Hops and distance computations of this search.</param>
+    /// <exception cref="ArgumentException">
+    /// Query length is not <see cref="Dimensions"/>, the two spans differ in length, or <paramref name="anyOfLabels"/> is
+    /// not sorted ascending without duplicates.
+    /// </exception>
+    public int Search(
+        ReadOnlySpan<float> query,
+        int searchListSize,
+        ReadOnlySpan<int> anyOfLabels,
+        Span<uint> ids,
+        Span<float> distances,
+        out VamanaSearchStats stats)
+    {
+        if (query.Length != _dimensions)
+        {
+            ThrowDimensionMismatch(query.Length, nameof(query));
+        }
+
+        if (ids.Length != distances.Length)
+        {
+            throw new ArgumentException($"ids has {ids.Length} slots but distances has {distances.Length}", nameof(distances));
+        }
+
+        if (!LabelSets.IsStrictlyAscending(anyOfLabels))
+        {
+            throw new ArgumentException("the labels of a filter must be sorted ascending and distinct", nameof(anyOfLabels));
+        }
+
+        return _metric switch
+        {
+            Metric.L2 => FilteredSearch<L2Kernel>(query, searchListSize, anyOfLabels, ids, distances, out stats),
+            Metric.InnerProduct => FilteredSearch<InnerProductKernel>(query, searchListSize, anyOfLabels, ids, distances, out stats),
+            _ => FilteredSearch<CosineKernel>(query, searchListSize, anyOfLabels, ids, distances, out stats),
+        };
+    }
+
+    /// <summary>Number of distinct labels the points carry (labels are never removed).</summary>
+    public int LabelCount => _labels.Count;
+
+    /// <summary>Point <paramref name="id"/>'s labels, sorted ascending and distinct; empty when it has none.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is not below <see cref="Count"/>.</exception>
+    public ReadOnlySpan<int> GetLabels(uint id)
+    {
+        int count = Count;
+        if (id >= (uint)count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(id), id, $"the index holds {count} points");
+        }
+
+        return _store.Labels(id);
+    }
+
+    /// <summary>
+    /// The ids of the points carrying <paramref name="label"/>, ascending (points are appended with increasing ids); empty
+    /// when none does. A snapshot: later inserts do not change it, and it holds only points below <see cref="Count"/>.
+    /// Lock-free. Lets a caller answer a filter on a rare label by scanning exactly its points.
+    /// </summary>
+    public ReadOnlySpan<uint> GetPostings(int label)
+    {
+        // Count first: a posting appended after this read is beyond the snapshot. During a build the postings are filled
+        // before Count covers the points, so they are cut to Count (ids ascending: a binary search).
+        uint count = (uint)Count;
+        LabelDirectory.Entry? entry = _labels.Find(label);
+        if (entry is null)
+        {
+            return [];
+        }
+
+        ReadOnlySpan<uint> postings = entry.Postings;
+        if (postings.Length != 0 && postings[^1] >= count)
+        {
+            int end = postings.BinarySearch(count);
+            postings = postings[..(end >= 0 ? end : ~end)];
+        }
+
+        return postings;
+    }
+
+    /// <summary>The start point st(f) of <paramref name="label"/>; <see cref="uint.MaxValue"/> when no point carries it.</summary>
+    internal uint StartPointOf(int label) => _labels.Find(label)?.StartPoint ?? NoStart;
+
+    private int FilteredSearch<TDistance>(
+        ReadOnlySpan<float> query,
+        int searchListSize,
+        ReadOnlySpan<int> anyOfLabels,
+        Span<uint> ids,
+        Span<float> distances,
+        out VamanaSearchStats stats)
+        where TDistance : struct, IDistance
+    {
+        if (Count == 0 || ids.Length == 0 || anyOfLabels.IsEmpty)
+        {
+            stats = default;
+            return 0;
+        }
+
+        SearchScratch scratch = SearchScratch.Current;
+        stats = FilteredGreedySearch<TDistance>(query, Math.Max(searchListSize, 1), anyOfLabels, scratch, collectExpanded: false);
+        ReadOnlySpan<Neighbor> found = scratch.Candidates.Items;
+        int n = Math.Min(found.Length, ids.Length);
+        for (int i = 0; i < n; i++)
+        {
+            ids[i] = found[i].Id;
+            distances[i] = found[i].Distance;
+        }
+
+        return n;
+    }
+
+    /// <summary>
+    /// FilteredGreedySearch(S, x_q, L, F_q) of Filtered-DiskANN Algorithm 1: as <see cref="GreedySearch{TDistance}"/>, but ℒ
+    /// starts with the start points of the labels in <paramref name="labels"/> (F_q, sorted, distinct) and only out-neighbours
+    /// carrying a label of F_q are offered; the rest are marked visited without a distance. Leaves ℒ in
+    /// <see cref="SearchScratch.Candidates"/> (empty when no label has a start point); with <paramref name="collectExpanded"/>
+    /// appends the expanded set V, with distances, to <see cref="SearchScratch.Pool"/>.
+    /// </summary>
+    private VamanaSearchStats FilteredGreedySearch<TDistance>(
+        ReadOnlySpan<float> query,
+        int listSize,
+        ReadOnlySpan<int> labels,
+        SearchScratch scratch,
+        bool collectExpanded)
+        where TDistance : struct, IDistance
+    {
+        NeighborPriorityQueue candidates = scratch.Candidates;
+        VisitedSet visited = scratch.Visited;
+        int capacity = _store.Capacity;
+        candidates.Reset(Math.Min(listSize, capacity));
+        visited.Reset(capacity);
+
+        // Start points are created after Count covers their point, so every one found here is a published point.
+        int computed = 0;
+        foreach (int label in labels)
+        {
+            LabelDirectory.Entry? entry = _labels.Find(label);
+            if (entry is not null)
+            {
+                uint start = entry.StartPoint;
+                if (visited.Add(start))
+                {
+                    candidates.Insert(start, Distance<TDistance>(query, start));
+                    computed++;
+                }
+            }
+        }
+
+        int hops = 0;
+        int prefetchLines = _prefetchLines;
+        while (candidates.HasUnexpanded)
+        {
+            Neighbor closest = candidates.ExpandClosest();
+            hops++;
+            if (collectExpanded)
+            {
+                scratch.AddToPool(closest.Id, closest.Distance);
+            }
+
+            // First pass: drop visited neighbours and those without a filter label (marked visited, so tested once), and
+            // start loading the rows of the rest before the second pass computes their distances.
+            uint[] neighbors = _store.Neighbors(closest.Id);
+            uint[] fresh = scratch.EnsureFresh(neighbors.Length);
+            int freshCount = 0;
+            foreach (uint neighbor in neighbors)
+            {
+                if (visited.Add(neighbor) && LabelSets.Intersects(_store.Labels(neighbor), labels))
+                {
+                    fresh[freshCount++] = neighbor;
+                    _store.Prefetch(neighbor, prefetchLines);
+                }
+            }
+
+            for (int i = 0; i < freshCount; i++)
+            {
+                uint neighbor = fresh[i];
+                candidates.Insert(neighbor, Distance<TDistance>(query, neighbor));
+            }
+
+            computed += freshCount;
+        }
+
+        return new VamanaSearchStats(hops, computed);
+    }
+
+    /// <summary>
+    /// Sets every label's start point to its medoid: the point carrying the label nearest (by squared L2) to the centroid of
+    /// the label's points, on up to <paramref name="maxDegreeOfParallelism"/> threads. Filtered-DiskANN §3.2 picks start
+    /// points for load balance among sampled points; the per-label medoid, like the global one of DiskANN, is a point
+    /// central to its label's subgraph, which keeps filtered searches short.
+    /// </summary>
+    private void ChooseLabelStartPoints(int maxDegreeOfParallelism, CancellationToken cancellationToken)
+    {
+        LabelDirectory.Entry[] entries = _labels.Entries();
+        ParallelOptions parallel = new() { MaxDegreeOfParallelism = maxDegreeOfParallelism, CancellationToken = cancellationToken };
+        Parallel.For(
+            0,
+            entries.Length,
+            parallel,
+            () => (Sum: new double[_dimensions], Centroid: new float[_dimensions]),
+            (e, _, buffers) =>
+            {
+                LabelDirectory.Entry entry = entries[e];
+                entry.StartPoint = NearestToCentroid(entry.Postings, buffers.Sum, buffers.Centroid);
+                return buffers;
+            },
+            _ => { });
+    }
+
+    /// <summary>The point of <paramref name="points"/> (not empty) nearest by squared L2 to their centroid; ties: first.</summary>
+    private uint NearestToCentroid(ReadOnlySpan<uint> points, double[] sum, float[] centroid)
+    {
+        if (points.Length <= 2)
+        {
+            return points[0];
+        }
+
+        Array.Clear(sum);
+        foreach (uint id in points)
+        {
+            ReadOnlySpan<float> row = _store.Vector(id);
+            for (int d = 0; d < row.Length; d++)
+            {
+                sum[d] += row[d];
+            }
+        }
+
+        for (int d = 0; d < centroid.Length; d++)
+        {
+            centroid[d] = (float)(sum[d] / points.Length);
+        }
+
+        uint best = points[0];
+        float bestDistance = float.PositiveInfinity;
+        foreach (uint id in points)
+        {
+            float distance = L2Kernel.Distance(centroid, _store.Vector(id));
+            if (distance < bestDistance)
+            {
+                best = id;
+                bestDistance = distance;
+            }
+        }
+
+        return best;
+    }
+}
