@@ -139,6 +139,9 @@ public sealed partial class Database
         foreach (var table in _tables.Values)
         {
             table.RebuildUniqueIndexes();
+
+            // Fresh index runtimes: their label counts are taken from the recovered rows; the graphs are built after recovery.
+            table.SyncVectorIndexes(reset: true);
         }
 
         _visibleSeq = _appliedSeq;

@@ -296,6 +296,11 @@ public sealed partial class Database : IAsyncDisposable
                     {
                         u.Remove(row);
                     }
+
+                    foreach (var index in table.VectorIndexes)
+                    {
+                        index.Statistics.Remove(row.Values);
+                    }
                 }
             }
             else
@@ -304,6 +309,11 @@ public sealed partial class Database : IAsyncDisposable
                 foreach (var u in table.UniqueIndexes)
                 {
                     u.Add(row);
+                }
+
+                foreach (var index in table.VectorIndexes)
+                {
+                    index.Statistics.Add(values);
                 }
 
                 AdvanceIdentity(table, values);

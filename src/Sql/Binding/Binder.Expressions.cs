@@ -565,7 +565,8 @@ public sealed partial class Binder
             }
 
             return sawNull ? null : all;
-        }, false);
+        }, false)
+        { QuantifiedOperator = op };
     }
 
     private BoundExpr BindCase(Ast.CaseExpr c, Scope scope, SqlType? expected)

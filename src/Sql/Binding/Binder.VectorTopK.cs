@@ -53,8 +53,9 @@ public sealed partial class Binder
         PlanNode access = topK;
         if (FindVectorIndex(scan.Table, ordinal, distance.Operator) is { } index)
         {
-            access = new VectorIndexScanNode(index, topK, scan.Table, scan.Columns, ordinal, distance.Operator, query, limit, offset, where, fn,
-                _session.Settings.GetInt("diskann.l_search"));
+            var (labels, residual) = index.KeyColumns.Count > 1 ? SplitLabelPredicate(where, index.KeyColumns[1] - 1) : (null, where);
+            access = new VectorIndexScanNode(index, topK, scan.Table, scan.Columns, ordinal, distance.Operator, query, limit, offset, where,
+                labels, residual, fn);
         }
 
         // Project the select list over the top-k rows (distances are recomputed for the k rows only).
@@ -79,6 +80,87 @@ public sealed partial class Binder
         }
 
         return new ProjectNode(access, [.. exprs], columns);
+    }
+
+    /// <summary>
+    /// Finds, among the AND-ed conjuncts of <paramref name="where"/>, one label predicate over column
+    /// <paramref name="labelOrdinal"/> that the index answers (<c>&amp;&amp;</c>, <c>@&gt;</c>, <c>&lt;@</c>, <c>= ANY</c>,
+    /// <c>=</c>, <c>IN</c> with operands that do not depend on the row); returns it and the remaining conjuncts.
+    /// </summary>
+    private static (LabelPredicate? Labels, BoundExpr? Residual) SplitLabelPredicate(BoundExpr? where, int labelOrdinal)
+    {
+        if (where is null)
+        {
+            return (null, null);
+        }
+
+        var conjuncts = new List<BoundExpr>();
+        Flatten(where, conjuncts);
+        for (int i = 0; i < conjuncts.Count; i++)
+        {
+            if (MatchLabelPredicate(conjuncts[i], labelOrdinal) is { } labels)
+            {
+                conjuncts.RemoveAt(i);
+                var residual = conjuncts.Count switch
+                {
+                    0 => null,
+                    1 => conjuncts[0],
+                    _ => new LogicalExpr(true, [.. conjuncts]),
+                };
+                return (labels, residual);
+            }
+        }
+
+        return (null, where);
+
+        static void Flatten(BoundExpr e, List<BoundExpr> into)
+        {
+            if (e is LogicalExpr { IsAnd: true } and)
+            {
+                foreach (var operand in and.Operands)
+                {
+                    Flatten(operand, into);
+                }
+            }
+            else
+            {
+                into.Add(e);
+            }
+        }
+    }
+
+    private static LabelPredicate? MatchLabelPredicate(BoundExpr e, int labelOrdinal)
+    {
+        bool IsLabels(BoundExpr x) => x switch
+        {
+            ColumnExpr { LevelsUp: 0 } c => c.Ordinal == labelOrdinal,
+            Execution.Expressions.CastExpr c when (c.Type.IsArray ? c.Type.Element! : c.Type).IsInteger => IsLabels(c.Operand),
+            _ => false,
+        };
+
+        bool IsValue(BoundExpr x) => !ReferencesLevel0(x);
+
+        switch (e)
+        {
+            case CallExpr { Name: "&&", Arguments: [var a, var b] }:
+                return IsLabels(a) && IsValue(b) ? new LabelPredicate(e, LabelMatch.AnyOf, [b], true)
+                    : IsLabels(b) && IsValue(a) ? new LabelPredicate(e, LabelMatch.AnyOf, [a], true)
+                    : null;
+            case CallExpr { Name: "@>", Arguments: [var a, var b] } when IsLabels(a) && IsValue(b):
+                return new LabelPredicate(e, LabelMatch.AllOf, [b], true);
+            case CallExpr { Name: "<@", Arguments: [var a, var b] } when IsLabels(b) && IsValue(a):
+                return new LabelPredicate(e, LabelMatch.AllOf, [a], true);
+            case CallExpr { Name: "any", QuantifiedOperator: "=", Arguments: [var x, var array] } when IsLabels(array) && IsValue(x):
+                return new LabelPredicate(e, LabelMatch.AnyOf, [x], false);
+            case ComparisonExpr { Operator: "=" } c when !c.Left.Type.IsArray && !c.Right.Type.IsArray:
+                return IsLabels(c.Left) && IsValue(c.Right) ? new LabelPredicate(e, LabelMatch.AnyOf, [c.Right], false)
+                    : IsLabels(c.Right) && IsValue(c.Left) ? new LabelPredicate(e, LabelMatch.AnyOf, [c.Left], false)
+                    : null;
+            case Execution.Expressions.InListExpr { Negated: false } list when IsLabels(list.Operand) && list.Items.All(IsValue):
+                return new LabelPredicate(e, LabelMatch.AnyOf, list.Items, false);
+            default:
+                return null;
+        }
     }
 
     /// <summary>

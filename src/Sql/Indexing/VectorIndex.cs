@@ -24,7 +24,9 @@ public enum VectorIndexState
 /// point ids to the table's row ids. Rows are indexed in row-id order up to a watermark, <see cref="IndexedSlots"/>:
 /// every row below it that existed, was not deleted and had a vector when it was indexed is a point; rows at or above it
 /// (committed since) are not, and a scan covers them exactly until the background catch-up inserts them (FreshDiskANN
-/// insert). Deleted rows stay in the graph as points that fail the visibility check. Searches never take a lock.
+/// insert). Deleted rows stay in the graph as points that fail the visibility check. Searches never take a lock. With a
+/// label column (the index's second key), each point carries its row's labels (Filtered-DiskANN) and the index keeps exact
+/// per-label counts of live rows for the planner.
 /// </summary>
 public sealed class VectorIndex
 {
@@ -35,9 +37,12 @@ public sealed class VectorIndex
     private int _catchUpScheduled;
     private int _state;
 
-    /// <summary>The runtime of <paramref name="info"/> on <paramref name="table"/>; the graph is built later.</summary>
+    /// <summary>
+    /// The runtime of <paramref name="info"/> on <paramref name="table"/>; the graph is built later. The statistics are
+    /// counted from <paramref name="data"/>'s live rows now (the caller holds the commit lock).
+    /// </summary>
     /// <exception cref="Errors.SqlException">The index definition is not a valid diskann index (checked at CREATE INDEX).</exception>
-    public VectorIndex(IndexInfo info, TableInfo table)
+    public VectorIndex(IndexInfo info, TableInfo table, TableData data)
     {
         Info = info;
         ColumnOrdinal = info.KeyColumns[0] - 1;
@@ -46,6 +51,8 @@ public sealed class VectorIndex
         Metric = DiskAnnIndexOptions.OperatorClass(info.OperatorClasses.Count > 0 ? info.OperatorClasses[0] ?? "" : "")?.Metric
             ?? Metric.Cosine;
         Dimensions = column.Type.Modifier;
+        LabelOrdinal = info.KeyColumns.Count > 1 ? info.KeyColumns[1] - 1 : -1;
+        Statistics = new IndexStatistics(ColumnOrdinal, LabelOrdinal, data);
     }
 
     /// <summary>The catalog entry.</summary>
@@ -53,6 +60,12 @@ public sealed class VectorIndex
 
     /// <summary>0-based ordinal of the indexed vector column.</summary>
     public int ColumnOrdinal { get; }
+
+    /// <summary>0-based ordinal of the label column (the index's second key), or -1 without one.</summary>
+    public int LabelOrdinal { get; }
+
+    /// <summary>Exact counts of live rows, rows without a vector, and rows per label.</summary>
+    public IndexStatistics Statistics { get; }
 
     /// <summary>The opclass metric; the index answers ORDER BY with this metric's operator only.</summary>
     public Metric Metric { get; }
@@ -107,15 +120,21 @@ public sealed class VectorIndex
                 }
 
                 float[] vectors = new float[(long)rowIds.Count * Dimensions];
+                int[]?[]? labels = LabelOrdinal >= 0 ? new int[]?[rowIds.Count] : null;
                 for (int i = 0; i < rowIds.Count; i++)
                 {
-                    CopyVector(rows[(int)rowIds[i]]!.Values[ColumnOrdinal]!, vectors.AsSpan(i * Dimensions, Dimensions));
+                    var values = rows[(int)rowIds[i]]!.Values;
+                    CopyVector(values[ColumnOrdinal]!, vectors.AsSpan(i * Dimensions, Dimensions));
+                    if (labels is not null)
+                    {
+                        labels[i] = LabelValues.Distinct(values[LabelOrdinal]);
+                    }
                 }
 
                 var graph = new VamanaIndex(Metric, Dimensions, Options.ToVamanaOptions());
                 if (rowIds.Count > 0)
                 {
-                    graph.Build(vectors, rowIds.Count, threads, progress, ct);
+                    graph.Build(vectors, rowIds.Count, labels, threads, progress, ct);
                 }
 
                 long[] map = new long[Math.Max(1024, rowIds.Count * 2)];
@@ -225,7 +244,7 @@ public sealed class VectorIndex
     private void InsertRow(VamanaIndex graph, long[] map, RowVersion row, float[] buffer)
     {
         CopyVector(row.Values[ColumnOrdinal]!, buffer);
-        uint point = graph.Insert(buffer);
+        uint point = LabelOrdinal >= 0 ? graph.Insert(buffer, LabelValues.Distinct(row.Values[LabelOrdinal])) : graph.Insert(buffer);
         Volatile.Write(ref map[point], row.RowId);
     }
 

@@ -3,8 +3,15 @@ using AnnSql.Sql.Errors;
 
 namespace AnnSql.Sql.Session;
 
-/// <summary>A setting (GUC) definition: name, default, type for pg_settings, whether changes are reported by ParameterStatus.</summary>
-public sealed record SettingDefinition(string Name, string Default, string VarType, string Description, bool Reported = false);
+/// <summary>
+/// A setting (GUC) definition: name, default, type for pg_settings, whether changes are reported by ParameterStatus, and for
+/// a checked enum its allowed values.
+/// </summary>
+public sealed record SettingDefinition(string Name, string Default, string VarType, string Description, bool Reported = false)
+{
+    /// <summary>The values an enum setting accepts (case-insensitive); null when unchecked.</summary>
+    public IReadOnlyList<string>? EnumValues { get; init; }
+}
 
 /// <summary>
 /// The session's settings (GUCs) for SET / SHOW / RESET / current_setting(). Names are case-insensitive; aliases map onto one
@@ -51,7 +58,10 @@ public sealed class SessionSettings
         new("diskann.l_search", "40", "integer", "Search list size L of diskann index scans (pgvector's hnsw.ef_search default)."),
         new("diskann.beam_width", "4", "integer", "Beam width W of SSD-resident diskann index scans."),
         new("diskann.rescore", "50", "integer", "Candidates re-ranked with full-precision vectors."),
-        new("diskann.iterative_search", "relaxed_order", "enum", "Continue the graph search until enough rows pass the filter."),
+        new("diskann.iterative_search", "relaxed_order", "enum", "Continue the graph search until enough rows pass the filter.")
+        {
+            EnumValues = ["off", "relaxed_order", "strict_order"],
+        },
         new("diskann.backend", "auto", "enum", "Where batch distance work runs: auto, cpu or gpu."),
     ];
 
@@ -115,6 +125,17 @@ public sealed class SessionSettings
         if (def is not null && def.VarType == "integer" && value is not null && !long.TryParse(value, out _) && !value.Any(char.IsLetter))
         {
             throw new SqlException(SqlState.InvalidParameterValue, $"invalid value for parameter \"{canonical}\": \"{value}\"");
+        }
+
+        if (def?.EnumValues is { } allowed && value is not null && !allowed.Contains(value, StringComparer.OrdinalIgnoreCase))
+        {
+            throw new SqlException(SqlState.InvalidParameterValue, $"invalid value for parameter \"{name}\": \"{value}\"",
+                hint: "Available values: " + string.Join(", ", allowed) + ".");
+        }
+
+        if (value is not null && def?.EnumValues is not null)
+        {
+            value = value.ToLowerInvariant();
         }
 
         if (value is null && _resetValues.TryGetValue(canonical, out var resetValue))

@@ -278,6 +278,11 @@ public sealed partial class SqlSession
             }
         }
 
+        else
+        {
+            plan.PrepareExplain(ctx);
+        }
+
         var lines = new List<string>();
         var root = plan;
         while (root is ProjectNode p && p.ExplainTarget is not null && root.ExplainLabel == p.ExplainTarget.ExplainLabel)

@@ -111,6 +111,9 @@ public sealed class CallExpr(string name, BoundExpr[] arguments, SqlType type, F
     /// <summary>Volatile functions (random, now, nextval) are never folded to constants.</summary>
     public bool Volatile { get; init; }
 
+    /// <summary>The comparison operator of an <c>x op ANY|ALL (array)</c> call (named "any" or "all"); null for other calls.</summary>
+    public string? QuantifiedOperator { get; init; }
+
     public Func<object?[], EvalContext, object?> Implementation { get; } = implementation;
 
     public override object? Eval(EvalContext ctx)
@@ -228,6 +231,12 @@ public sealed class CaseExpr(BoundExpr? operand, (BoundExpr When, BoundExpr Then
 /// <summary>x [NOT] IN (list) with SQL NULL semantics.</summary>
 public sealed class InListExpr(BoundExpr operand, BoundExpr[] items, bool negated) : BoundExpr(SqlType.Bool)
 {
+    public BoundExpr Operand => operand;
+
+    public BoundExpr[] Items => items;
+
+    public bool Negated => negated;
+
     public override object? Eval(EvalContext ctx)
     {
         var v = operand.Eval(ctx);

@@ -21,6 +21,18 @@ public abstract class PlanNode
     /// <summary>Extra EXPLAIN detail lines (filters, keys).</summary>
     public virtual IEnumerable<string> ExplainDetails => [];
 
+    /// <summary>
+    /// Plain EXPLAIN (without ANALYZE): lets a node settle choices it makes per execution (a diskann scan's strategy) with
+    /// the statement's parameters, so its details describe them. Recurses into the children.
+    /// </summary>
+    public virtual void PrepareExplain(QueryContext ctx)
+    {
+        foreach (var child in Children)
+        {
+            child.PrepareExplain(ctx);
+        }
+    }
+
     /// <summary>Rows this node produced in the last execution (EXPLAIN ANALYZE).</summary>
     public long ActualRows { get; protected set; }
 

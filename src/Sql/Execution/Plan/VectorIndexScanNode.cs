@@ -1,22 +1,51 @@
 using System.Buffers;
 using System.Globalization;
+using AnnSql.Index.Vamana;
 using AnnSql.Sql.Catalog;
 using AnnSql.Sql.Execution.Expressions;
 using AnnSql.Sql.Indexing;
+using AnnSql.Sql.Session;
+using AnnSql.Sql.Storage.Tables;
 using AnnSql.Sql.Transactions;
 using AnnSql.Sql.Types;
 
 namespace AnnSql.Sql.Execution.Plan;
 
+/// <summary>How a diskann index scan finds its rows.</summary>
+public enum IndexScanStrategy
+{
+    /// <summary>GreedySearch over the whole graph; no filter.</summary>
+    GraphSearch,
+
+    /// <summary>GreedySearch over the whole graph with a filter the index cannot answer, L growing until k rows pass.</summary>
+    IterativeGraphSearch,
+
+    /// <summary>Filtered GreedySearch from the labels' start points, visiting only points that carry a wanted label.</summary>
+    FilteredGraphSearch,
+
+    /// <summary>Exact distances to every point on the labels' posting lists.</summary>
+    LabelPostingScan,
+
+    /// <summary>The exact scan of the whole table.</summary>
+    ExactScan,
+}
+
 /// <summary>
-/// <c>[WHERE p] ORDER BY col &lt;op&gt; q LIMIT k</c> answered by a diskann index: GreedySearch over the Vamana graph with
-/// list size L = max(<c>diskann.l_search</c>, k + offset), then the candidates that are visible to the statement and pass
-/// the filter, plus the rows committed since the index last caught up and the transaction's own inserts (both exactly),
-/// ranked by the exact distance. When invisible (deleted) or filtered-out points crowd the list, the search continues
-/// with L doubled (iterative search) until k rows are found; past a budget (L above an eighth of the graph, where a walk
-/// costs about as much as a scan) it runs the exact scan. Rows always come out in exact distance order, ties by row id.
-/// While the index is not built, when the query vector is NULL or of other dimensions, or when the graph cannot supply
-/// k rows, it runs the exact scan instead, so it never returns fewer rows than the exact scan.
+/// <c>[WHERE p] ORDER BY col &lt;op&gt; q LIMIT k</c> answered by a diskann index. The strategy is chosen per execution:
+/// <list type="bullet">
+/// <item>No filter: GreedySearch with list size L = max(<c>diskann.l_search</c>, k + offset).</item>
+/// <item>A label predicate the index answers (<see cref="LabelPredicate"/>): its selectivity is estimated from the exact
+/// per-label counts; when the matching rows are few (at most <see cref="PostingScanRowsPerListEntry"/> × L) their posting
+/// lists are scanned exactly, otherwise a filtered GreedySearch (Filtered-DiskANN) walks only the points carrying a wanted
+/// label.</item>
+/// <item>Any other filter: iterative search, GreedySearch with L doubled until k visible rows pass the filter or L reaches
+/// an eighth of the graph (where a walk costs about as much as a scan).</item>
+/// </list>
+/// Candidates are checked for visibility and the rest of the filter, joined by the rows committed since the index last
+/// caught up and the transaction's own inserts (both ranked exactly), and returned in exact distance order, ties by row id.
+/// A graph walk that cannot supply k rows falls back to the posting-list scan (label predicates) or the exact scan, so a
+/// query never returns fewer rows than the exact scan would. <c>diskann.iterative_search = off</c> stops a walk from growing
+/// L: one walk, then the fallback.
 /// </summary>
 public sealed class VectorIndexScanNode(
     IndexInfo index,
@@ -29,34 +58,106 @@ public sealed class VectorIndexScanNode(
     BoundExpr limit,
     BoundExpr? offset,
     BoundExpr? filter,
-    Func<object, object, double> distance,
-    int plannedSearchListSize) : PlanNode
+    LabelPredicate? labels,
+    BoundExpr? residual,
+    Func<object, object, double> distance) : PlanNode
 {
-    private int _searchListSize = plannedSearchListSize;
-    private long _hops;
-    private string? _fallback;
-    private long _removedByFilter;
+    /// <summary>
+    /// A posting-list scan is chosen while the estimated matching rows are at most this many times the search list size: a
+    /// filtered walk with list size L computes about that many distances (hops × fresh neighbours carrying the label).
+    /// </summary>
+    public const int PostingScanRowsPerListEntry = 32;
+
+    private Report _report = new();
 
     public override IReadOnlyList<OutputColumn> Columns => columns;
 
     public override IEnumerable<object?[]> Execute(QueryContext ctx, EvalContext? outer) => Count(Run(ctx, outer));
 
+    /// <summary>Chooses the strategy for plain EXPLAIN, with the statement's parameters, without running the scan.</summary>
+    public override void PrepareExplain(QueryContext ctx)
+    {
+        var report = new Report();
+        var eval = new EvalContext(ctx, null);
+        var vectorIndex = FindRuntime(ctx);
+        if (vectorIndex?.State != VectorIndexState.Ready || vectorIndex.Graph is null)
+        {
+            report.Strategy = IndexScanStrategy.ExactScan;
+            report.Fallback = "index not built yet";
+        }
+        else
+        {
+            int searchList = SearchListSize(ctx.Session.Settings, limit.IsConstant && limit.Eval(eval) is { } l ? SqlValues.ToInt64(l) : 0);
+            Decide(eval, vectorIndex, searchList, report);
+            report.SearchListSize = searchList;
+        }
+
+        _report = report;
+    }
+
+    private VectorIndex? FindRuntime(QueryContext ctx) =>
+        ctx.Session.Database.GetTable(table.Oid).VectorIndexes.FirstOrDefault(v => v.Info.Oid == index.Oid);
+
+    private static int SearchListSize(SessionSettings settings, long want) =>
+        (int)Math.Max(Math.Max(settings.GetInt("diskann.l_search"), 1), Math.Min(want, int.MaxValue / 4));
+
+    /// <summary>The strategy for this execution's label values, with its selectivity estimate; returns the query labels.</summary>
+    private int[]? Decide(EvalContext eval, VectorIndex vectorIndex, int searchList, Report report)
+    {
+        report.Strategy = filter is null ? IndexScanStrategy.GraphSearch : IndexScanStrategy.IterativeGraphSearch;
+        if (labels is null)
+        {
+            return null;
+        }
+
+        var stats = vectorIndex.Statistics;
+        int[]? wanted = labels.Evaluate(eval);
+        if (wanted is not null && labels.Match == LabelMatch.AllOf && wanted.Length == 0)
+        {
+            // labels @> '{}' holds for every row with labels: nothing for the index to narrow down.
+            return null;
+        }
+
+        long live = stats.LiveRows;
+        long estimate = 0;
+        if (wanted is not null)
+        {
+            estimate = labels.Match == LabelMatch.AnyOf ? 0 : long.MaxValue;
+            foreach (int label in wanted)
+            {
+                long count = stats.Count(label);
+                estimate = labels.Match == LabelMatch.AnyOf ? estimate + count : Math.Min(estimate, count);
+            }
+
+            estimate = Math.Min(estimate, live);
+        }
+
+        report.EstimatedRows = estimate;
+        report.LiveRows = live;
+        report.Strategy = estimate <= (long)PostingScanRowsPerListEntry * searchList
+            ? IndexScanStrategy.LabelPostingScan
+            : IndexScanStrategy.FilteredGraphSearch;
+        return wanted ?? [];
+    }
+
     private IEnumerable<object?[]> Run(QueryContext ctx, EvalContext? outer)
     {
+        var report = new Report();
+        _report = report;
         var eval = new EvalContext(ctx, outer);
         var q = query.Eval(eval);
         long k = limit.Eval(eval) is { } l ? SqlValues.ToInt64(l) : long.MaxValue;
         long skip = offset?.Eval(eval) is { } o ? SqlValues.ToInt64(o) : 0;
         long keep = k == long.MaxValue ? long.MaxValue : k + skip;
-        var runtime = ctx.Session.Database.GetTable(table.Oid);
-        var vectorIndex = runtime.VectorIndexes.FirstOrDefault(v => v.Info.Oid == index.Oid);
-        _fallback = vectorIndex?.State != VectorIndexState.Ready ? "index not built yet"
+        var vectorIndex = FindRuntime(ctx);
+        report.Fallback = vectorIndex?.State != VectorIndexState.Ready ? "index not built yet"
             : q is null ? "query vector is NULL"
             : Dimensions(q) != vectorIndex.Dimensions ? "query dimensions differ"
             : k < 0 || keep > int.MaxValue / 4 ? "no usable LIMIT"
             : null;
-        if (_fallback is not null || vectorIndex!.Graph is not { } graph)
+        if (report.Fallback is not null || vectorIndex!.Graph is not { } graph)
         {
+            report.Strategy = IndexScanStrategy.ExactScan;
             foreach (var row in exact.Execute(ctx, outer))
             {
                 yield return row;
@@ -71,100 +172,45 @@ public sealed class VectorIndexScanNode(
             yield break;
         }
 
-        float[] queryVector = new float[vectorIndex.Dimensions];
-        VectorIndex.CopyVector(q!, queryVector);
-        var data = runtime.Data;
-        var pending = ctx.Session.Transaction?.Find(table.Oid);
-        long snapshot = ctx.Snapshot;
-        long watermark = vectorIndex.IndexedSlots;
-        var candidates = new List<(double Distance, long RowId)>();
-        long computations = 0;
-        int searchList = Math.Max(Math.Max(ctx.Session.Settings.GetInt("diskann.l_search"), 1), want);
-        int budget = Math.Max(searchList, graph.Count / 8);
-        _searchListSize = searchList;
-        _hops = 0;
-        _removedByFilter = 0;
-        bool overBudget = false;
-        while (true)
+        int searchList = SearchListSize(ctx.Session.Settings, want);
+        report.SearchListSize = searchList;
+        int[]? wanted = Decide(eval, vectorIndex, searchList, report);
+        var data = ctx.Session.Database.GetTable(table.Oid).Data;
+        var scan = new ScanState(ctx, eval, data, vectorIndex, graph, q!, distance, want, ctx.Session.Transaction?.Find(table.Oid));
+        bool growList = !string.Equals(ctx.Session.Settings.Get("diskann.iterative_search", false), "off", StringComparison.OrdinalIgnoreCase);
+        bool complete;
+        switch (report.Strategy)
         {
-            ctx.Cancellation.ThrowIfCancellationRequested();
-            uint[] ids = ArrayPool<uint>.Shared.Rent(searchList);
-            float[] distances = ArrayPool<float>.Shared.Rent(searchList);
-            try
-            {
-                int found = graph.Search(queryVector, searchList, ids.AsSpan(0, searchList), distances.AsSpan(0, searchList), out var stats);
-                _hops += stats.Hops;
-                computations += stats.DistanceComputations;
-                candidates.Clear();
-                long removed = 0;
-                for (int i = 0; i < found; i++)
+            case IndexScanStrategy.LabelPostingScan:
+                complete = ScanPostings(scan, wanted!, report);
+                break;
+            case IndexScanStrategy.FilteredGraphSearch:
+                long budget = Math.Max(searchList, report.EstimatedRows / 8);
+                complete = WalkGraph(scan, wanted, searchList, budget, growList, report);
+                if (!complete)
                 {
-                    long rowId = vectorIndex.RowIdOf(ids[i]);
-                    if (rowId >= 0 && rowId < watermark && SeqScanNode.VisibleValues(data.Get(rowId), snapshot, pending) is { } values
-                        && values[vectorOrdinal] is { } v)
-                    {
-                        if (!Passes(eval, values))
-                        {
-                            removed++;
-                            continue;
-                        }
-
-                        candidates.Add((Rank(distance(v, q!)), rowId));
-                        computations++;
-                    }
+                    // A filtered walk that cannot find k rows ends in the exact scan of the labels' posting lists.
+                    (report.Abandoned, report.Fallback) = (report.Fallback, null);
+                    scan.Candidates.Clear();
+                    complete = ScanPostings(scan, wanted!, report);
                 }
 
-                _removedByFilter = removed;
-                if (candidates.Count >= want || found < searchList || searchList >= graph.Count)
-                {
-                    break;
-                }
-
-                if (searchList >= budget)
-                {
-                    overBudget = true;
-                    break;
-                }
-
-                searchList = (int)Math.Min(Math.Min(searchList * 2L, graph.Count), budget);
-                _searchListSize = searchList;
-            }
-            finally
-            {
-                ArrayPool<uint>.Shared.Return(ids);
-                ArrayPool<float>.Shared.Return(distances);
-            }
+                break;
+            default:
+                complete = WalkGraph(scan, null, searchList, Math.Max(searchList, graph.Count / 8), growList, report);
+                break;
         }
 
-        // Rows committed since the index last caught up, and the transaction's own inserts, are ranked exactly.
-        var slots = data.Slots;
-        for (long rowId = watermark; rowId < slots.Length && !overBudget; rowId++)
+        if (complete)
         {
-            if (SeqScanNode.VisibleValues(slots[(int)rowId], snapshot, pending) is { } values && values[vectorOrdinal] is { } v && Passes(eval, values))
-            {
-                candidates.Add((Rank(distance(v, q!)), rowId));
-                computations++;
-            }
+            AddUnindexedRows(scan);
+            complete = scan.Candidates.Count >= want || (report.Strategy == IndexScanStrategy.LabelPostingScan && !scan.MayMissRowsWithoutVector);
         }
 
-        if (pending is not null)
+        ctx.DistanceComputations += scan.Computations;
+        if (!complete)
         {
-            for (int i = 0; i < pending.Inserted.Count; i++)
-            {
-                if (pending.Inserted[i] is { } values && values[vectorOrdinal] is { } v && Passes(eval, values))
-                {
-                    candidates.Add((Rank(distance(v, q!)), PendingTableChanges.PendingId(i)));
-                    computations++;
-                }
-            }
-        }
-
-        ctx.DistanceComputations += computations;
-        if (candidates.Count < want || overBudget)
-        {
-            // The graph walk could not supply k visible rows that pass the filter within its budget (a selective filter,
-            // rows without a vector, unreachable points): the exact scan can.
-            _fallback = overBudget ? "filter too selective for the graph search" : "fewer than k rows found in the graph";
+            report.Fallback ??= "fewer than k rows found in the graph";
             foreach (var row in exact.Execute(ctx, outer))
             {
                 yield return row;
@@ -173,28 +219,182 @@ public sealed class VectorIndexScanNode(
             yield break;
         }
 
-        candidates.Sort((a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.RowId.CompareTo(b.RowId));
-        for (long i = skip; i < want; i++)
+        var candidates = scan.Candidates;
+        candidates.Sort(CompareCandidates);
+        for (long i = skip; i < Math.Min(want, candidates.Count); i++)
         {
             long rowId = candidates[(int)i].RowId;
-            yield return rowId >= 0 ? data.Get(rowId)!.Values : pending!.Inserted[PendingTableChanges.PendingIndex(rowId)]!;
+            yield return rowId >= 0 ? data.Get(rowId)!.Values : scan.Pending!.Inserted[PendingTableChanges.PendingIndex(rowId)]!;
         }
     }
 
-    /// <summary>True when there is no filter or the row passes it.</summary>
-    private bool Passes(EvalContext eval, object?[] values)
+    /// <summary>
+    /// GreedySearch (filtered by <paramref name="wanted"/> labels when given), keeping visible points that pass the rest of
+    /// the filter; doubles L while fewer than k rows pass, up to <paramref name="budget"/>. False when the walk could not
+    /// supply k rows.
+    /// </summary>
+    private bool WalkGraph(ScanState scan, int[]? wanted, int searchList, long budget, bool growList, Report report)
     {
-        if (filter is null)
-        {
-            return true;
-        }
+        var graph = scan.Graph;
+        var candidates = scan.Candidates;
+        bool allOf = wanted is not null && labels!.Match == LabelMatch.AllOf;
+        // An all-of predicate walks the subgraph of its rarest label and checks the other labels on each point.
+        int[]? walkLabels = allOf ? [Rarest(scan.Index.Statistics, wanted!)] : wanted;
 
-        eval.Row = values;
-        return filter.Eval(eval) is true;
+        BoundExpr? check = wanted is null ? filter : residual;
+        while (true)
+        {
+            scan.Context.Cancellation.ThrowIfCancellationRequested();
+            report.SearchListSize = searchList;
+            uint[] ids = ArrayPool<uint>.Shared.Rent(searchList);
+            float[] distances = ArrayPool<float>.Shared.Rent(searchList);
+            try
+            {
+                VamanaSearchStats stats;
+                int found = wanted is null
+                    ? graph.Search(scan.QueryVector, searchList, ids.AsSpan(0, searchList), distances.AsSpan(0, searchList), out stats)
+                    : graph.Search(scan.QueryVector, searchList, walkLabels, ids.AsSpan(0, searchList), distances.AsSpan(0, searchList), out stats);
+                report.Hops += stats.Hops;
+                scan.Computations += stats.DistanceComputations;
+                candidates.Clear();
+                long removed = 0;
+                for (int i = 0; i < found; i++)
+                {
+                    if (allOf && !LabelPredicate.Matches(LabelMatch.AllOf, graph.GetLabels(ids[i]), wanted))
+                    {
+                        removed++;
+                        continue;
+                    }
+
+                    switch (scan.Accept(scan.Index.RowIdOf(ids[i]), check))
+                    {
+                        case Acceptance.Accepted:
+                            break;
+                        case Acceptance.Filtered:
+                            removed++;
+                            break;
+                    }
+                }
+
+                report.RemovedByFilter = removed;
+                if (candidates.Count >= scan.Want)
+                {
+                    return true;
+                }
+
+                if (found < searchList || searchList >= graph.Count)
+                {
+                    report.Fallback = "fewer than k rows found in the graph";
+                    return false;
+                }
+
+                if (!growList || searchList >= budget)
+                {
+                    report.Fallback = growList ? "filter too selective for the graph search" : "diskann.iterative_search is off";
+                    return false;
+                }
+
+                searchList = (int)Math.Min(Math.Min(searchList * 2L, graph.Count), budget);
+            }
+            finally
+            {
+                ArrayPool<uint>.Shared.Return(ids);
+                ArrayPool<float>.Shared.Return(distances);
+            }
+        }
     }
 
-    /// <summary>NaN ranks after every number, as PostgreSQL orders NaN.</summary>
-    private static double Rank(double d) => double.IsNaN(d) ? double.PositiveInfinity : d;
+    /// <summary>
+    /// Exact distances to the points on the posting lists of the wanted labels (each point once), keeping the visible ones
+    /// that pass the rest of the filter. Always complete for the indexed rows.
+    /// </summary>
+    private bool ScanPostings(ScanState scan, int[] wanted, Report report)
+    {
+        report.Strategy = IndexScanStrategy.LabelPostingScan;
+        var graph = scan.Graph;
+        long removed = 0;
+        if (labels!.Match == LabelMatch.AllOf)
+        {
+            if (wanted.Length > 0)
+            {
+                foreach (uint point in graph.GetPostings(Rarest(scan.Index.Statistics, wanted)))
+                {
+                    if (!LabelPredicate.Matches(LabelMatch.AllOf, graph.GetLabels(point), wanted))
+                    {
+                        continue;
+                    }
+
+                    removed += scan.Accept(scan.Index.RowIdOf(point), residual) == Acceptance.Filtered ? 1 : 0;
+                    scan.Trim();
+                }
+            }
+        }
+        else
+        {
+            for (int i = 0; i < wanted.Length; i++)
+            {
+                ReadOnlySpan<int> earlier = wanted.AsSpan(0, i);
+                foreach (uint point in graph.GetPostings(wanted[i]))
+                {
+                    // A point carrying an earlier wanted label was taken from that label's list.
+                    if (i > 0 && LabelPredicate.Matches(LabelMatch.AnyOf, graph.GetLabels(point), earlier))
+                    {
+                        continue;
+                    }
+
+                    removed += scan.Accept(scan.Index.RowIdOf(point), residual) == Acceptance.Filtered ? 1 : 0;
+                    scan.Trim();
+                }
+            }
+        }
+
+        report.RemovedByFilter = removed;
+        return true;
+    }
+
+    /// <summary>Rows committed since the index last caught up, and the transaction's own inserts, ranked exactly.</summary>
+    private void AddUnindexedRows(ScanState scan)
+    {
+        var slots = scan.Data.Slots;
+        for (long rowId = scan.Watermark; rowId < slots.Length; rowId++)
+        {
+            if (SeqScanNode.VisibleValues(slots[(int)rowId], scan.Context.Snapshot, scan.Pending) is { } values)
+            {
+                scan.AddExact(rowId, values, filter);
+            }
+        }
+
+        if (scan.Pending is { } pending)
+        {
+            for (int i = 0; i < pending.Inserted.Count; i++)
+            {
+                if (pending.Inserted[i] is { } values)
+                {
+                    scan.AddExact(PendingTableChanges.PendingId(i), values, filter);
+                }
+            }
+        }
+    }
+
+    /// <summary>The wanted label with the fewest live rows.</summary>
+    private static int Rarest(IndexStatistics stats, int[] wanted)
+    {
+        int best = wanted[0];
+        long bestCount = stats.Count(best);
+        foreach (int label in wanted)
+        {
+            long count = stats.Count(label);
+            if (count < bestCount)
+            {
+                (best, bestCount) = (label, count);
+            }
+        }
+
+        return best;
+    }
+
+    private static int CompareCandidates((double Distance, long RowId) a, (double Distance, long RowId) b) =>
+        a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.RowId.CompareTo(b.RowId);
 
     private static int Dimensions(object vector) => vector switch
     {
@@ -209,27 +409,175 @@ public sealed class VectorIndexScanNode(
     {
         get
         {
+            var report = _report;
             yield return $"Order By: ({columns[vectorOrdinal].Name} {operatorName} {query.Fingerprint})";
-            if (filter is not null)
+            if (labels is not null)
             {
-                yield return $"Filter: {filter.Fingerprint}";
+                yield return $"Index Cond: {labels.Condition.Fingerprint}";
             }
 
-            yield return string.Create(CultureInfo.InvariantCulture, $"Search List Size: {_searchListSize}");
-            if (filter is not null && _hops > 0)
+            if ((labels is null ? filter : residual) is { } shown)
             {
-                yield return string.Create(CultureInfo.InvariantCulture, $"Rows Removed by Filter: {_removedByFilter}");
+                yield return $"Filter: {shown.Fingerprint}";
             }
 
-            if (_hops > 0)
+            yield return "Strategy: " + StrategyName(report.Strategy) + (report.LiveRows > 0 || report.EstimatedRows > 0
+                ? string.Create(CultureInfo.InvariantCulture,
+                    $" (selectivity {(report.LiveRows > 0 ? (double)report.EstimatedRows / report.LiveRows : 0):F4}, {report.EstimatedRows} of {report.LiveRows} rows)")
+                : "");
+            if (report.Strategy != IndexScanStrategy.ExactScan && report.Strategy != IndexScanStrategy.LabelPostingScan)
             {
-                yield return string.Create(CultureInfo.InvariantCulture, $"Hops: {_hops}");
+                yield return string.Create(CultureInfo.InvariantCulture, $"Search List Size: {report.SearchListSize}");
             }
 
-            if (_fallback is not null)
+            if (filter is not null && ActualRows > 0 && report.Strategy != IndexScanStrategy.ExactScan)
             {
-                yield return $"Exact Scan Instead: {_fallback}";
+                yield return string.Create(CultureInfo.InvariantCulture, $"Rows Removed by Filter: {report.RemovedByFilter}");
             }
+
+            if (report.Hops > 0)
+            {
+                yield return string.Create(CultureInfo.InvariantCulture, $"Hops: {report.Hops}");
+            }
+
+            if (report.Abandoned is not null)
+            {
+                yield return "Graph Search Abandoned: " + report.Abandoned;
+            }
+
+            if (report.Fallback is not null)
+            {
+                yield return "Exact Scan Instead: " + report.Fallback;
+            }
+        }
+    }
+
+    private static string StrategyName(IndexScanStrategy strategy) => strategy switch
+    {
+        IndexScanStrategy.GraphSearch => "graph search",
+        IndexScanStrategy.IterativeGraphSearch => "iterative graph search",
+        IndexScanStrategy.FilteredGraphSearch => "filtered graph search",
+        IndexScanStrategy.LabelPostingScan => "label posting scan",
+        _ => "exact scan",
+    };
+
+    /// <summary>What the last execution (or plain EXPLAIN's planning) did, for EXPLAIN.</summary>
+    private sealed class Report
+    {
+        public IndexScanStrategy Strategy;
+        public long EstimatedRows;
+        public long LiveRows;
+        public int SearchListSize;
+        public long Hops;
+        public long RemovedByFilter;
+        public string? Abandoned;
+        public string? Fallback;
+    }
+
+    private enum Acceptance
+    {
+        Accepted,
+        Filtered,
+        Invisible,
+    }
+
+    /// <summary>One execution's inputs and its candidate list of (exact distance, row id).</summary>
+    private sealed class ScanState(QueryContext ctx, EvalContext eval, TableData data, VectorIndex index, VamanaIndex graph, object query,
+        Func<object, object, double> distance, int want, PendingTableChanges? pending)
+    {
+        public QueryContext Context { get; } = ctx;
+
+        public VectorIndex Index { get; } = index;
+
+        public VamanaIndex Graph { get; } = graph;
+
+        public TableData Data { get; } = data;
+
+        public long Watermark { get; } = index.IndexedSlots;
+
+        public int Want { get; } = want;
+
+        public PendingTableChanges? Pending { get; } = pending;
+
+        public float[] QueryVector { get; } = ToFloats(query, index.Dimensions);
+
+        public List<(double Distance, long RowId)> Candidates { get; } = [];
+
+        public long Computations { get; set; }
+
+        /// <summary>A row without a vector passed the filter (the exact scan would return it after every row with one).</summary>
+        public bool MayMissRowsWithoutVector { get; private set; } = index.Statistics.RowsWithoutVector > 0;
+
+        /// <summary>Adds indexed row <paramref name="rowId"/> when it is below the watermark, visible and passes <paramref name="check"/>.</summary>
+        public Acceptance Accept(long rowId, BoundExpr? check)
+        {
+            if (rowId < 0 || rowId >= Watermark
+                || SeqScanNode.VisibleValues(Data.Get(rowId), Context.Snapshot, Pending) is not { } values
+                || values[Index.ColumnOrdinal] is not { } v)
+            {
+                return Acceptance.Invisible;
+            }
+
+            if (!Passes(check, values))
+            {
+                return Acceptance.Filtered;
+            }
+
+            Candidates.Add((Rank(v), rowId));
+            return Acceptance.Accepted;
+        }
+
+        /// <summary>Adds an unindexed row (or pending insert) when it passes the whole filter.</summary>
+        public void AddExact(long rowId, object?[] values, BoundExpr? filter)
+        {
+            if (!Passes(filter, values))
+            {
+                return;
+            }
+
+            if (values[Index.ColumnOrdinal] is { } v)
+            {
+                Candidates.Add((Rank(v), rowId));
+            }
+            else
+            {
+                MayMissRowsWithoutVector = true;
+            }
+        }
+
+        /// <summary>Keeps the candidate list near k entries during long scans: sorts and drops the tail now and then.</summary>
+        public void Trim()
+        {
+            if (Candidates.Count >= (4 * Want) + 256)
+            {
+                Candidates.Sort(CompareCandidates);
+                Candidates.RemoveRange(Want, Candidates.Count - Want);
+            }
+        }
+
+        private double Rank(object v)
+        {
+            Computations++;
+            double d = distance(v, query);
+            return double.IsNaN(d) ? double.PositiveInfinity : d;
+        }
+
+        private bool Passes(BoundExpr? check, object?[] values)
+        {
+            if (check is null)
+            {
+                return true;
+            }
+
+            eval.Row = values;
+            return check.Eval(eval) is true;
+        }
+
+        private static float[] ToFloats(object query, int dimensions)
+        {
+            float[] vector = new float[dimensions];
+            VectorIndex.CopyVector(query, vector);
+            return vector;
         }
     }
 }

@@ -34,7 +34,7 @@ public sealed class TableRuntime(TableInfo info)
 
             if (reset || !current.TryGetValue(index.Oid, out var runtime))
             {
-                runtime = new VectorIndex(index, Info);
+                runtime = new VectorIndex(index, Info, Data);
                 unbuilt.Add(runtime);
             }
 
