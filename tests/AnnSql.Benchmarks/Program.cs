@@ -68,10 +68,22 @@ Option<string> searchSettingOption = new("--search-setting")
     DefaultValueFactory = _ => "hnsw.ef_search",
 };
 
+Option<string[]> sessionSetupOption = new("--session-setup")
+{
+    Description = "NAME=SQL run on every query connection of that endpoint (e.g. SET hnsw.iterative_scan = relaxed_order)",
+    DefaultValueFactory = _ => [],
+};
+Option<LabelMode> labelsOption = new("--labels")
+{
+    Description = "Label column and filtered queries: None, Digit (each row's digit, gt_filtered) or Zipf (digit + Zipf labels, per frequency band)",
+    DefaultValueFactory = _ => LabelMode.None,
+};
+Option<int> perBandOption = new("--queries-per-band") { Description = "Queries per frequency band with --labels Zipf", DefaultValueFactory = _ => 200 };
+
 Command sql = new("sql", "Exact or indexed top-k queries per second and recall over SQL")
 {
     dataOption, secondsOption, endpointOption, tableOption, clientsOption, operatorOption, kOption, reloadOption, plainOption,
-    indexOption, buildSetupOption, searchListOption, searchSettingOption,
+    indexOption, buildSetupOption, searchListOption, searchSettingOption, sessionSetupOption, labelsOption, perBandOption,
 };
 sql.SetAction((parse, ct) =>
 {
@@ -90,6 +102,9 @@ sql.SetAction((parse, ct) =>
         BuildSetup = PerEndpoint(parse.GetValue(buildSetupOption)!),
         SearchListSizes = parse.GetValue(searchListOption)!,
         SearchSetting = parse.GetValue(searchSettingOption)!,
+        SessionSetup = PerEndpoint(parse.GetValue(sessionSetupOption)!),
+        Labels = parse.GetValue(labelsOption),
+        QueriesPerBand = parse.GetValue(perBandOption),
     };
     return SqlBenchmark.RunAsync(options, ct);
 });

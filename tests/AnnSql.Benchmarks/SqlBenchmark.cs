@@ -48,6 +48,34 @@ internal sealed record SqlBenchmarkOptions(
 
     /// <summary>The setting the sweep sets on every connection (AnnSql also accepts pgvector's name).</summary>
     public string SearchSetting { get; init; } = "hnsw.ef_search";
+
+    /// <summary>Per endpoint, SQL run on every query connection (e.g. <c>SET hnsw.iterative_scan = relaxed_order</c>).</summary>
+    public IReadOnlyDictionary<string, string> SessionSetup { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The label column loaded with the vectors and the filtered queries run against it.</summary>
+    public LabelMode Labels { get; init; }
+
+    /// <summary>Queries per frequency band in <see cref="LabelMode.Zipf"/> mode.</summary>
+    public int QueriesPerBand { get; init; } = 200;
+}
+
+/// <summary>Which labels the table's <c>labels int[]</c> column holds, and which filtered queries are measured.</summary>
+internal enum LabelMode
+{
+    /// <summary>No label column; unfiltered queries against the data set's ground truth.</summary>
+    None,
+
+    /// <summary>
+    /// Each row's label from <c>base_labels.txt</c> (the MNIST digit, about 10% selectivity); each query filters on its own
+    /// label (<c>query_labels.txt</c>) and is checked against <c>gt_filtered.ibin</c>.
+    /// </summary>
+    Digit,
+
+    /// <summary>
+    /// The digit plus Zipf-distributed labels (see ZipfLabels: seed, exponent, 1,000 labels); queries per frequency band,
+    /// checked against an exact filtered ground truth computed here.
+    /// </summary>
+    Zipf,
 }
 
 /// <summary>
@@ -69,6 +97,7 @@ internal static class SqlBenchmark
     public static async Task<int> RunAsync(SqlBenchmarkOptions options, CancellationToken cancellationToken)
     {
         List<QueryResult> results = [];
+        List<QuerySet>? querySets = null;
         foreach (Endpoint endpoint in options.Endpoints)
         {
             NpgsqlDataSourceBuilder builder = new(endpoint.ConnectionString);
@@ -84,17 +113,21 @@ internal static class SqlBenchmark
             }
 
             int?[] sweep = options.SearchListSizes.Count == 0 ? [null] : [.. options.SearchListSizes.Select(l => (int?)l)];
+            querySets ??= BuildQuerySets(options);
             foreach (string op in options.Operators)
             {
-                foreach (int? searchList in sweep)
+                foreach (QuerySet set in op == "<->" ? querySets : [querySets[0]])
                 {
-                    var run = new Run(table, op, searchList);
-                    await WarmUpAsync(dataSource, options, run, cancellationToken);
-                    foreach (int clients in options.Clients)
+                    foreach (int? searchList in sweep)
                     {
-                        QueryResult result = await MeasureAsync(dataSource, endpoint, version, options, run, clients, cancellationToken);
-                        Console.WriteLine(JsonSerializer.Serialize(result, JsonOptions));
-                        results.Add(result);
+                        var run = new Run(table, op, searchList, set, options.SessionSetup.GetValueOrDefault(endpoint.Name));
+                        await WarmUpAsync(dataSource, options, run, cancellationToken);
+                        foreach (int clients in options.Clients)
+                        {
+                            QueryResult result = await MeasureAsync(dataSource, endpoint, version, options, run, clients, cancellationToken);
+                            Console.WriteLine(JsonSerializer.Serialize(result, JsonOptions));
+                            results.Add(result);
+                        }
                     }
                 }
             }
@@ -128,7 +161,8 @@ internal static class SqlBenchmark
         {
             await ExecuteAsync(connection, "CREATE EXTENSION IF NOT EXISTS vector", ct);
             await ExecuteAsync(connection, $"DROP TABLE IF EXISTS {table}", ct);
-            await ExecuteAsync(connection, $"CREATE TABLE {table} (id int PRIMARY KEY, embedding vector({data.Dimensions}))", ct);
+            string labelColumn = options.Labels == LabelMode.None ? "" : ", labels int[]";
+            await ExecuteAsync(connection, $"CREATE TABLE {table} (id int PRIMARY KEY, embedding vector({data.Dimensions}){labelColumn})", ct);
             if (plain)
             {
                 // PostgreSQL compresses and moves vectors above ~2 kB out of line (TOAST); PLAIN keeps them in the heap tuple.
@@ -136,14 +170,19 @@ internal static class SqlBenchmark
             }
 
             Stopwatch clock = Stopwatch.StartNew();
+            int[][]? labels = RowLabels(options);
             await using (NpgsqlBinaryImporter copy = await connection.BeginBinaryImportAsync(
-                $"COPY {table} (id, embedding) FROM STDIN (FORMAT binary)", ct))
+                $"COPY {table} (id, embedding{(labels is null ? "" : ", labels")}) FROM STDIN (FORMAT binary)", ct))
             {
                 for (int id = 0; id < data.Count; id++)
                 {
                     await copy.StartRowAsync(ct);
                     await copy.WriteAsync(id, NpgsqlDbType.Integer, ct);
                     await copy.WriteAsync(new Vector(data.Base(id)), ct);
+                    if (labels is not null)
+                    {
+                        await copy.WriteAsync(labels[id], NpgsqlDbType.Array | NpgsqlDbType.Integer, ct);
+                    }
                 }
 
                 await copy.CompleteAsync(ct);
@@ -182,9 +221,9 @@ internal static class SqlBenchmark
         await using NpgsqlConnection connection = await OpenAsync(dataSource, options, run, ct);
         await using NpgsqlCommand command = QueryCommand(connection, options, run);
         await command.PrepareAsync(ct);
-        for (int i = 0; i < Math.Min(20, options.Data.QueryCount); i++)
+        for (int i = 0; i < Math.Min(20, run.Set.Entries.Count); i++)
         {
-            command.Parameters[0].Value = new Vector(options.Data.Query(i));
+            Bind(command, options, run.Set.Entries[i]);
             await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
@@ -212,11 +251,13 @@ internal static class SqlBenchmark
         double[] latencies = [.. tallies.SelectMany(t => t.LatenciesMs)];
         Array.Sort(latencies);
         long queries = latencies.Length;
-        double? recall = run.Op == "<->" ? tallies.Sum(t => t.Hits) / (double)tallies.Sum(t => t.Expected) : null;
+        double? recall = run.Op == "<->" ? tallies.Sum(t => t.Hits) / (double)Math.Max(1, tallies.Sum(t => t.Expected)) : null;
         return new QueryResult(
             endpoint.Name,
             version,
             run.Table,
+            run.Set.Name,
+            Math.Round(run.Set.MeanSelectivity, 5),
             options.Data.Count,
             options.Data.Dimensions,
             run.Op,
@@ -241,8 +282,8 @@ internal static class SqlBenchmark
         int[] ids = new int[options.K];
         for (int i = client; !stop.IsCancellationRequested; i += clients)
         {
-            int query = i % data.QueryCount;
-            command.Parameters[0].Value = new Vector(data.Query(query));
+            QueryEntry entry = run.Set.Entries[i % run.Set.Entries.Count];
+            Bind(command, options, entry);
             long start = Stopwatch.GetTimestamp();
             int count = 0;
             await using (NpgsqlDataReader reader = await command.ExecuteReaderAsync(CancellationToken.None))
@@ -261,11 +302,13 @@ internal static class SqlBenchmark
             tally.LatenciesMs.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             if (run.Op == "<->")
             {
-                ReadOnlySpan<int> truth = data.Neighbours(query, options.K);
+                // A returned row counts when it is a true neighbour or ties with the k-th one.
+                int[] truth = entry.Truth;
                 tally.Expected += truth.Length;
+                float kth = truth.Length == 0 ? 0 : SquaredL2(data, entry.Query, truth[^1]);
                 foreach (int id in ids.AsSpan(0, Math.Min(count, ids.Length)))
                 {
-                    if (truth.Contains(id))
+                    if (truth.AsSpan().Contains(id) || (truth.Length == options.K && SquaredL2(data, entry.Query, id) <= kth))
                     {
                         tally.Hits++;
                     }
@@ -277,6 +320,11 @@ internal static class SqlBenchmark
     private static async Task<NpgsqlConnection> OpenAsync(NpgsqlDataSource dataSource, SqlBenchmarkOptions options, Run run, CancellationToken ct)
     {
         NpgsqlConnection connection = await dataSource.OpenConnectionAsync(ct);
+        if (run.SessionSetup is { } setup)
+        {
+            await ExecuteAsync(connection, setup, ct);
+        }
+
         if (run.SearchListSize is { } l)
         {
             await ExecuteAsync(connection, $"SET {options.SearchSetting} = {l.ToString(CultureInfo.InvariantCulture)}", ct);
@@ -287,25 +335,108 @@ internal static class SqlBenchmark
 
     private static NpgsqlCommand QueryCommand(NpgsqlConnection connection, SqlBenchmarkOptions options, Run run)
     {
+        string where = run.Set.Filtered ? "WHERE labels && $2 " : "";
         NpgsqlCommand command = new(
-            $"SELECT id FROM {run.Table} ORDER BY embedding {run.Op} $1 LIMIT {options.K.ToString(CultureInfo.InvariantCulture)}",
+            $"SELECT id FROM {run.Table} {where}ORDER BY embedding {run.Op} $1 LIMIT {options.K.ToString(CultureInfo.InvariantCulture)}",
             connection);
         command.Parameters.Add(new NpgsqlParameter { Value = new Vector(options.Data.Query(0)) });
+        if (run.Set.Filtered)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = Array.Empty<int>(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        }
+
         return command;
+    }
+
+    private static void Bind(NpgsqlCommand command, SqlBenchmarkOptions options, QueryEntry entry)
+    {
+        command.Parameters[0].Value = new Vector(options.Data.Query(entry.Query));
+        if (entry.Labels is { } labels)
+        {
+            command.Parameters[1].Value = labels;
+        }
+    }
+
+    private static float SquaredL2(VectorDataSet data, int query, int id) =>
+        AnnSql.Index.Distance.VectorDistances.L2Squared(data.Query(query).Span, data.Base(id).Span);
+
+    /// <summary>The label sets the load writes: null without labels, the digit, or the digit plus the Zipf labels.</summary>
+    private static int[][]? RowLabels(SqlBenchmarkOptions options)
+    {
+        VectorDataSet data = options.Data;
+        if (options.Labels == LabelMode.None)
+        {
+            return null;
+        }
+
+        int[] digits = data.BaseLabels ?? throw new InvalidOperationException($"{data.Directory} has no base_labels.txt");
+        return options.Labels == LabelMode.Digit ? [.. digits.Select(d => new[] { d })] : Tests.Shared.ZipfLabels.Generate(digits);
+    }
+
+    /// <summary>The measured query sets: all queries unfiltered; each query with its own label; or one set per Zipf band.</summary>
+    private static List<QuerySet> BuildQuerySets(SqlBenchmarkOptions options)
+    {
+        VectorDataSet data = options.Data;
+        int k = options.K;
+        switch (options.Labels)
+        {
+            case LabelMode.None:
+                return [new QuerySet("none", false, 1, [.. Enumerable.Range(0, data.QueryCount).Select(q => new QueryEntry(q, null, data.Neighbours(q, k).ToArray()))])];
+            case LabelMode.Digit:
+                int[] queryLabels = data.QueryLabels ?? throw new InvalidOperationException($"{data.Directory} has no query_labels.txt");
+                int[] filtered = data.FilteredGroundTruth ?? throw new InvalidOperationException($"{data.Directory} has no gt_filtered.ibin");
+                int[] baseLabels = data.BaseLabels!;
+                double selectivity = Enumerable.Range(0, data.QueryCount).Average(q => baseLabels.Count(l => l == queryLabels[q]) / (double)data.Count);
+                return [new QuerySet("digit", true, selectivity, [.. Enumerable.Range(0, data.QueryCount).Select(q =>
+                    new QueryEntry(q, [queryLabels[q]], filtered.AsSpan(q * data.GroundTruthK, Math.Min(k, data.GroundTruthK)).ToArray()))])];
+            default:
+                int[][] labels = RowLabels(options)!;
+                var frequencies = Tests.Shared.ZipfLabels.Frequencies(labels);
+                var sets = new List<QuerySet>();
+                foreach (var (band, queries) in Tests.Shared.ZipfLabels.QueriesPerBand(labels, data.QueryCount, options.QueriesPerBand))
+                {
+                    var entries = new QueryEntry[queries.Count];
+                    Parallel.For(0, queries.Count, i =>
+                    {
+                        var (q, label) = queries[i];
+                        entries[i] = new QueryEntry(q, [label], ExactFiltered(data, labels, q, label, k));
+                    });
+                    double mean = queries.Count == 0 ? 0 : queries.Average(x => frequencies[x.Label] / (double)data.Count);
+                    sets.Add(new QuerySet("zipf " + band, true, mean, entries));
+                }
+
+                return sets;
+        }
+    }
+
+    /// <summary>The exact top-k (squared L2, ties to the lower id) among the rows carrying <paramref name="label"/>.</summary>
+    private static int[] ExactFiltered(VectorDataSet data, int[][] labels, int query, int label, int k)
+    {
+        var best = new List<(float Distance, int Id)>();
+        for (int id = 0; id < data.Count; id++)
+        {
+            if (Array.BinarySearch(labels[id], label) >= 0)
+            {
+                best.Add((SquaredL2(data, query, id), id));
+            }
+        }
+
+        best.Sort();
+        return [.. best.Take(k).Select(b => b.Id)];
     }
 
     private static void PrintSummary(List<QueryResult> results)
     {
         Console.WriteLine();
-        Console.WriteLine($"{"endpoint",-16} {"op",-4} {"L",5} {"clients",7} {"QPS",10} {"p50 ms",8} {"p99 ms",8} {"recall",7} {"vs first",9}");
+        Console.WriteLine($"{"endpoint",-16} {"filter",-14} {"op",-4} {"L",5} {"clients",7} {"QPS",10} {"p50 ms",8} {"p99 ms",8} {"recall",7} {"vs first",9}");
         foreach (QueryResult r in results)
         {
-            QueryResult? first = results.FirstOrDefault(b => b.Op == r.Op && b.Clients == r.Clients && b.SearchListSize == r.SearchListSize);
+            QueryResult? first = results.FirstOrDefault(b => b.Op == r.Op && b.Clients == r.Clients && b.SearchListSize == r.SearchListSize && b.Filter == r.Filter);
             string ratio = first is null || first.Qps == 0 ? "" : (r.Qps / first.Qps).ToString("0.00x", CultureInfo.InvariantCulture);
             string recall = r.RecallAtK?.ToString("0.0000", CultureInfo.InvariantCulture) ?? "-";
             Console.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"{r.Endpoint,-16} {r.Op,-4} {r.SearchListSize?.ToString(CultureInfo.InvariantCulture) ?? "-",5} {r.Clients,7} {r.Qps,10:0.0} {r.P50Ms,8:0.00} {r.P99Ms,8:0.00} {recall,7} {ratio,9}"));
+                $"{r.Endpoint,-16} {r.Filter,-14} {r.Op,-4} {r.SearchListSize?.ToString(CultureInfo.InvariantCulture) ?? "-",5} {r.Clients,7} {r.Qps,10:0.0} {r.P50Ms,8:0.00} {r.P99Ms,8:0.00} {recall,7} {ratio,9}"));
         }
     }
 
@@ -327,8 +458,14 @@ internal static class SqlBenchmark
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>What one measurement queries: table, operator, and the search list size set on each connection.</summary>
-    private sealed record Run(string Table, string Op, int? SearchListSize);
+    /// <summary>What one measurement queries: table, operator, the search list size and setup SQL of each connection, the queries.</summary>
+    private sealed record Run(string Table, string Op, int? SearchListSize, QuerySet Set, string? SessionSetup);
+
+    /// <summary>One query: its index in the data set, the labels it filters on (null: unfiltered), its exact top-k ids.</summary>
+    private sealed record QueryEntry(int Query, int[]? Labels, int[] Truth);
+
+    /// <summary>A named list of queries; <paramref name="MeanSelectivity"/> is the mean fraction of rows passing their filter.</summary>
+    private sealed record QuerySet(string Name, bool Filtered, double MeanSelectivity, IReadOnlyList<QueryEntry> Entries);
 
     private sealed class ClientTally
     {
@@ -344,6 +481,8 @@ internal static class SqlBenchmark
         string Endpoint,
         string ServerVersion,
         string Table,
+        string Filter,
+        double Selectivity,
         int Rows,
         int Dim,
         string Op,

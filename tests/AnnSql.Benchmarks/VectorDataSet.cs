@@ -47,6 +47,18 @@ internal sealed class VectorDataSet
     /// <summary>Neighbours per ground-truth row.</summary>
     public int GroundTruthK { get; }
 
+    /// <summary>Each base row's first label (<c>base_labels.txt</c>, e.g. the MNIST digit); null when the file is absent.</summary>
+    public int[]? BaseLabels { get; private init; }
+
+    /// <summary>Each query's first label (<c>query_labels.txt</c>); null when the file is absent.</summary>
+    public int[]? QueryLabels { get; private init; }
+
+    /// <summary>
+    /// Exact L2 neighbour ids among the base rows carrying the query's label (<c>gt_filtered.ibin</c>), row-major with
+    /// <see cref="GroundTruthK"/> per query; null when the file is absent.
+    /// </summary>
+    public int[]? FilteredGroundTruth { get; private init; }
+
     /// <summary>Base row <paramref name="id"/>.</summary>
     public ReadOnlyMemory<float> Base(int id) => BaseRows.AsMemory(id * Dimensions, Dimensions);
 
@@ -70,7 +82,41 @@ internal sealed class VectorDataSet
                 $"{directory}: base is {count} x {dim}, query {queryCount} x {queryDim}, ground truth {gtCount} x {gtK}");
         }
 
-        return new VectorDataSet(directory, baseRows, count, dim, queries, queryCount, gt, gtK);
+        int[]? filtered = null;
+        if (File.Exists(Path.Combine(directory, "gt_filtered.ibin")) || File.Exists(Path.Combine(directory, "gt_filtered.ibin.gz")))
+        {
+            (filtered, int filteredCount, int filteredK) = ReadInts(directory, "gt_filtered");
+            if (filteredCount != queryCount || filteredK != gtK)
+            {
+                throw new InvalidDataException($"{directory}: gt_filtered is {filteredCount} x {filteredK}, gt {gtCount} x {gtK}");
+            }
+        }
+
+        return new VectorDataSet(directory, baseRows, count, dim, queries, queryCount, gt, gtK)
+        {
+            BaseLabels = ReadLabels(directory, "base_labels.txt", count),
+            QueryLabels = ReadLabels(directory, "query_labels.txt", queryCount),
+            FilteredGroundTruth = filtered,
+        };
+    }
+
+    /// <summary>The first label on each line of a DiskANN label file (comma-separated integers per vector), or null when absent.</summary>
+    private static int[]? ReadLabels(string directory, string fileName, int expected)
+    {
+        string path = Path.Combine(directory, fileName);
+        if (!File.Exists(path) && !File.Exists(path + ".gz"))
+        {
+            return null;
+        }
+
+        (byte[] bytes, string read) = ReadRaw(directory, fileName);
+        string[] lines = System.Text.Encoding.UTF8.GetString(bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (lines.Length != expected)
+        {
+            throw new InvalidDataException($"{read}: {lines.Length} lines for {expected} vectors");
+        }
+
+        return [.. lines.Select(l => int.Parse(l.Split(',')[0], System.Globalization.CultureInfo.InvariantCulture))];
     }
 
     /// <summary>
