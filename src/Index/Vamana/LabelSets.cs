@@ -7,7 +7,7 @@ namespace AnnSql.Index.Vamana;
 /// WWW 2023, §3: a point's label set F_p, a query's filter F_q). Points carry a handful of labels, so merge walks over the
 /// two sorted arrays beat hashing; a single query label, the common case, is a short scan.
 /// </summary>
-internal static class LabelSets
+public static class LabelSets
 {
     /// <summary>The label set of every point that has none; shared, never written.</summary>
     public static readonly int[] Empty = [];

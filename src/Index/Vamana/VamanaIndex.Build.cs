@@ -202,34 +202,12 @@ public sealed partial class VamanaIndex
     /// <summary>The point nearest (by squared L2) to the centroid of points 0..count-1: DiskANN's start point.</summary>
     private uint Medoid(int count)
     {
-        double[] sum = new double[_dimensions];
-        for (uint i = 0; i < count; i++)
+        uint[] all = new uint[count];
+        for (int i = 0; i < count; i++)
         {
-            ReadOnlySpan<float> row = _store.Vector(i);
-            for (int d = 0; d < row.Length; d++)
-            {
-                sum[d] += row[d];
-            }
+            all[i] = (uint)i;
         }
 
-        float[] centroid = new float[_dimensions];
-        for (int d = 0; d < centroid.Length; d++)
-        {
-            centroid[d] = (float)(sum[d] / count);
-        }
-
-        uint best = 0;
-        float bestDistance = float.PositiveInfinity;
-        for (uint i = 0; i < count; i++)
-        {
-            float distance = L2Kernel.Distance(centroid, _store.Vector(i));
-            if (distance < bestDistance)
-            {
-                best = i;
-                bestDistance = distance;
-            }
-        }
-
-        return best;
+        return NearestToCentroid(all, new double[_dimensions], new float[_dimensions]);
     }
 }

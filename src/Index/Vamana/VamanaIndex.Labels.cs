@@ -52,11 +52,18 @@ public sealed partial class VamanaIndex
             throw new ArgumentException("the labels of a filter must be sorted ascending and distinct", nameof(anyOfLabels));
         }
 
+        if (anyOfLabels.IsEmpty)
+        {
+            // An empty filter matches no point (an empty span means "unfiltered" to the private search).
+            stats = default;
+            return 0;
+        }
+
         return _metric switch
         {
-            Metric.L2 => FilteredSearch<L2Kernel>(query, searchListSize, anyOfLabels, ids, distances, out stats),
-            Metric.InnerProduct => FilteredSearch<InnerProductKernel>(query, searchListSize, anyOfLabels, ids, distances, out stats),
-            _ => FilteredSearch<CosineKernel>(query, searchListSize, anyOfLabels, ids, distances, out stats),
+            Metric.L2 => Search<L2Kernel>(query, searchListSize, anyOfLabels, ids, distances, out stats),
+            Metric.InnerProduct => Search<InnerProductKernel>(query, searchListSize, anyOfLabels, ids, distances, out stats),
+            _ => Search<CosineKernel>(query, searchListSize, anyOfLabels, ids, distances, out stats),
         };
     }
 
@@ -105,108 +112,6 @@ public sealed partial class VamanaIndex
     /// <summary>The start point st(f) of <paramref name="label"/>; <see cref="uint.MaxValue"/> when no point carries it.</summary>
     internal uint StartPointOf(int label) => _labels.Find(label)?.StartPoint ?? NoStart;
 
-    private int FilteredSearch<TDistance>(
-        ReadOnlySpan<float> query,
-        int searchListSize,
-        ReadOnlySpan<int> anyOfLabels,
-        Span<uint> ids,
-        Span<float> distances,
-        out VamanaSearchStats stats)
-        where TDistance : struct, IDistance
-    {
-        if (Count == 0 || ids.Length == 0 || anyOfLabels.IsEmpty)
-        {
-            stats = default;
-            return 0;
-        }
-
-        SearchScratch scratch = SearchScratch.Current;
-        stats = FilteredGreedySearch<TDistance>(query, Math.Max(searchListSize, 1), anyOfLabels, scratch, collectExpanded: false);
-        ReadOnlySpan<Neighbor> found = scratch.Candidates.Items;
-        int n = Math.Min(found.Length, ids.Length);
-        for (int i = 0; i < n; i++)
-        {
-            ids[i] = found[i].Id;
-            distances[i] = found[i].Distance;
-        }
-
-        return n;
-    }
-
-    /// <summary>
-    /// FilteredGreedySearch(S, x_q, L, F_q) of Filtered-DiskANN Algorithm 1: as <see cref="GreedySearch{TDistance}"/>, but ℒ
-    /// starts with the start points of the labels in <paramref name="labels"/> (F_q, sorted, distinct) and only out-neighbours
-    /// carrying a label of F_q are offered; the rest are marked visited without a distance. Leaves ℒ in
-    /// <see cref="SearchScratch.Candidates"/> (empty when no label has a start point); with <paramref name="collectExpanded"/>
-    /// appends the expanded set V, with distances, to <see cref="SearchScratch.Pool"/>.
-    /// </summary>
-    private VamanaSearchStats FilteredGreedySearch<TDistance>(
-        ReadOnlySpan<float> query,
-        int listSize,
-        ReadOnlySpan<int> labels,
-        SearchScratch scratch,
-        bool collectExpanded)
-        where TDistance : struct, IDistance
-    {
-        NeighborPriorityQueue candidates = scratch.Candidates;
-        VisitedSet visited = scratch.Visited;
-        int capacity = _store.Capacity;
-        candidates.Reset(Math.Min(listSize, capacity));
-        visited.Reset(capacity);
-
-        // Start points are created after Count covers their point, so every one found here is a published point.
-        int computed = 0;
-        foreach (int label in labels)
-        {
-            LabelDirectory.Entry? entry = _labels.Find(label);
-            if (entry is not null)
-            {
-                uint start = entry.StartPoint;
-                if (visited.Add(start))
-                {
-                    candidates.Insert(start, Distance<TDistance>(query, start));
-                    computed++;
-                }
-            }
-        }
-
-        int hops = 0;
-        int prefetchLines = _prefetchLines;
-        while (candidates.HasUnexpanded)
-        {
-            Neighbor closest = candidates.ExpandClosest();
-            hops++;
-            if (collectExpanded)
-            {
-                scratch.AddToPool(closest.Id, closest.Distance);
-            }
-
-            // First pass: drop visited neighbours and those without a filter label (marked visited, so tested once), and
-            // start loading the rows of the rest before the second pass computes their distances.
-            uint[] neighbors = _store.Neighbors(closest.Id);
-            uint[] fresh = scratch.EnsureFresh(neighbors.Length);
-            int freshCount = 0;
-            foreach (uint neighbor in neighbors)
-            {
-                if (visited.Add(neighbor) && LabelSets.Intersects(_store.Labels(neighbor), labels))
-                {
-                    fresh[freshCount++] = neighbor;
-                    _store.Prefetch(neighbor, prefetchLines);
-                }
-            }
-
-            for (int i = 0; i < freshCount; i++)
-            {
-                uint neighbor = fresh[i];
-                candidates.Insert(neighbor, Distance<TDistance>(query, neighbor));
-            }
-
-            computed += freshCount;
-        }
-
-        return new VamanaSearchStats(hops, computed);
-    }
-
     /// <summary>
     /// Sets every label's start point to its medoid: the point carrying the label nearest (by squared L2) to the centroid of
     /// the label's points, on up to <paramref name="maxDegreeOfParallelism"/> threads. Filtered-DiskANN §3.2 picks start
@@ -225,7 +130,8 @@ public sealed partial class VamanaIndex
             (e, _, buffers) =>
             {
                 LabelDirectory.Entry entry = entries[e];
-                entry.StartPoint = NearestToCentroid(entry.Postings, buffers.Sum, buffers.Centroid);
+                ReadOnlySpan<uint> points = entry.Postings;
+                entry.StartPoint = points.Length <= 2 ? points[0] : NearestToCentroid(points, buffers.Sum, buffers.Centroid);
                 return buffers;
             },
             _ => { });
@@ -234,11 +140,6 @@ public sealed partial class VamanaIndex
     /// <summary>The point of <paramref name="points"/> (not empty) nearest by squared L2 to their centroid; ties: first.</summary>
     private uint NearestToCentroid(ReadOnlySpan<uint> points, double[] sum, float[] centroid)
     {
-        if (points.Length <= 2)
-        {
-            return points[0];
-        }
-
         Array.Clear(sum);
         foreach (uint id in points)
         {

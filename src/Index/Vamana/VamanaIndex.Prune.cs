@@ -24,10 +24,10 @@ public sealed partial class VamanaIndex
         ReadOnlySpan<float> point = _store.Vector(p);
         int[] labels = _store.Labels(p);
         scratch.PoolCount = 0;
-        GreedySearch<TDistance>(point, _options.BuildListSize, scratch, collectExpanded: true);
+        GreedySearch<TDistance>(point, _options.BuildListSize, default, scratch, collectExpanded: true);
         if (labels.Length != 0)
         {
-            FilteredGreedySearch<TDistance>(point, _options.BuildListSize, labels, scratch, collectExpanded: true);
+            GreedySearch<TDistance>(point, _options.BuildListSize, labels, scratch, collectExpanded: true);
             if (labels.Length > 1)
             {
                 SearchScarceLabels<TDistance>(point, labels, scratch);
@@ -86,7 +86,7 @@ public sealed partial class VamanaIndex
         {
             if (carriers[f] < quota)
             {
-                FilteredGreedySearch<TDistance>(point, listSize, labels.AsSpan(f, 1), scratch, collectExpanded: true);
+                GreedySearch<TDistance>(point, listSize, labels.AsSpan(f, 1), scratch, collectExpanded: true);
             }
         }
     }

@@ -31,13 +31,23 @@ public sealed partial class VamanaIndex
 
         return _metric switch
         {
-            Metric.L2 => Search<L2Kernel>(query, searchListSize, ids, distances, out stats),
-            Metric.InnerProduct => Search<InnerProductKernel>(query, searchListSize, ids, distances, out stats),
-            _ => Search<CosineKernel>(query, searchListSize, ids, distances, out stats),
+            Metric.L2 => Search<L2Kernel>(query, searchListSize, default, ids, distances, out stats),
+            Metric.InnerProduct => Search<InnerProductKernel>(query, searchListSize, default, ids, distances, out stats),
+            _ => Search<CosineKernel>(query, searchListSize, default, ids, distances, out stats),
         };
     }
 
-    private int Search<TDistance>(ReadOnlySpan<float> query, int searchListSize, Span<uint> ids, Span<float> distances, out VamanaSearchStats stats)
+    /// <summary>
+    /// The search behind both public overloads: GreedySearch (unfiltered when <paramref name="filter"/> is empty) and the
+    /// copy of ℒ into the caller's spans.
+    /// </summary>
+    private int Search<TDistance>(
+        ReadOnlySpan<float> query,
+        int searchListSize,
+        ReadOnlySpan<int> filter,
+        Span<uint> ids,
+        Span<float> distances,
+        out VamanaSearchStats stats)
         where TDistance : struct, IDistance
     {
         if (Count == 0 || ids.Length == 0)
@@ -47,7 +57,7 @@ public sealed partial class VamanaIndex
         }
 
         SearchScratch scratch = SearchScratch.Current;
-        stats = GreedySearch<TDistance>(query, Math.Max(searchListSize, 1), scratch, collectExpanded: false);
+        stats = GreedySearch<TDistance>(query, Math.Max(searchListSize, 1), filter, scratch, collectExpanded: false);
         ReadOnlySpan<Neighbor> found = scratch.Candidates.Items;
         int n = Math.Min(found.Length, ids.Length);
         for (int i = 0; i < n; i++)
@@ -61,11 +71,19 @@ public sealed partial class VamanaIndex
 
     /// <summary>
     /// GreedySearch(s, x_q, L) of DiskANN Algorithm 1 from the start point s: repeatedly expands the closest unexpanded
-    /// candidate, offering its unvisited out-neighbours to the candidate list ℒ (at most L kept). Leaves ℒ in
-    /// <see cref="SearchScratch.Candidates"/>; with <paramref name="collectExpanded"/> also appends the expanded set V, with
-    /// distances, to <see cref="SearchScratch.Pool"/>. The index must hold at least one point.
+    /// candidate, offering its unvisited out-neighbours to the candidate list ℒ (at most L kept). With a non-empty
+    /// <paramref name="filter"/> (F_q, sorted, distinct) it is FilteredGreedySearch(S, x_q, L, F_q) of Filtered-DiskANN
+    /// Algorithm 1: ℒ starts with the start points of the filter's labels, and only out-neighbours carrying a label of F_q
+    /// are offered; the rest are marked visited without a distance. Leaves ℒ in <see cref="SearchScratch.Candidates"/>
+    /// (empty when no filter label has a start point); with <paramref name="collectExpanded"/> also appends the expanded set
+    /// V, with distances, to <see cref="SearchScratch.Pool"/>. The index must hold at least one point.
     /// </summary>
-    private VamanaSearchStats GreedySearch<TDistance>(ReadOnlySpan<float> query, int listSize, SearchScratch scratch, bool collectExpanded)
+    private VamanaSearchStats GreedySearch<TDistance>(
+        ReadOnlySpan<float> query,
+        int listSize,
+        ReadOnlySpan<int> filter,
+        SearchScratch scratch,
+        bool collectExpanded)
         where TDistance : struct, IDistance
     {
         NeighborPriorityQueue candidates = scratch.Candidates;
@@ -76,11 +94,29 @@ public sealed partial class VamanaIndex
         candidates.Reset(Math.Min(listSize, capacity));
         visited.Reset(capacity);
 
-        uint start = StartPoint;
-        visited.Add(start);
-        candidates.Insert(start, Distance<TDistance>(query, start));
+        bool filtered = !filter.IsEmpty;
+        int computed = 0;
+        if (!filtered)
+        {
+            uint start = StartPoint;
+            visited.Add(start);
+            candidates.Insert(start, Distance<TDistance>(query, start));
+            computed++;
+        }
+        else
+        {
+            // Start points are created after Count covers their point, so every one found here is a published point.
+            foreach (int label in filter)
+            {
+                if (_labels.Find(label) is { } entry && visited.Add(entry.StartPoint))
+                {
+                    candidates.Insert(entry.StartPoint, Distance<TDistance>(query, entry.StartPoint));
+                    computed++;
+                }
+            }
+        }
+
         int hops = 0;
-        int computed = 1;
         int prefetchLines = _prefetchLines;
         while (candidates.HasUnexpanded)
         {
@@ -91,14 +127,15 @@ public sealed partial class VamanaIndex
                 scratch.AddToPool(closest.Id, closest.Distance);
             }
 
-            // First pass: filter out visited neighbours and start loading the rest, so their rows are (partly) in cache
-            // by the time the second pass computes distances.
+            // First pass: filter out visited neighbours (and, filtered, those without a filter label: marked visited, so
+            // tested once) and start loading the rest, so their rows are (partly) in cache by the time the second pass
+            // computes distances.
             uint[] neighbors = _store.Neighbors(closest.Id);
             uint[] fresh = scratch.EnsureFresh(neighbors.Length);
             int freshCount = 0;
             foreach (uint neighbor in neighbors)
             {
-                if (visited.Add(neighbor))
+                if (visited.Add(neighbor) && (!filtered || LabelSets.Intersects(_store.Labels(neighbor), filter)))
                 {
                     fresh[freshCount++] = neighbor;
                     _store.Prefetch(neighbor, prefetchLines);
