@@ -259,7 +259,7 @@ public sealed class FilteredSearchTests : IClassFixture<FilteredSearchTests.Labe
             }
 
             // The transaction sees its own rows; the counts (committed rows) do not include them yet.
-            Assert.Equal(new long[] { 100_000, 100_001, 100_002 }, (await IdsAsync(conn, Sql, 0, tx: tx)).Order());
+            Assert.Equal(new long[] { 100_000, 100_001, 100_002 }, (await IdsAsync(conn, Sql, 0)).Order());
             await using var other = await _fixture.Source.OpenConnectionAsync();
             Assert.Empty(await IdsAsync(other, Sql, 0));
             await tx.CommitAsync();
@@ -307,50 +307,15 @@ public sealed class FilteredSearchTests : IClassFixture<FilteredSearchTests.Labe
         Assert.Contains("  Exact Scan Instead: filter too selective for the graph search", plan);
     }
 
-    private async Task<List<long>> IdsAsync(NpgsqlConnection conn, string sql, int query, params object[] parameters) =>
-        await IdsAsync(conn, sql, query, null, parameters);
+    /// <summary>Ids of <paramref name="sql"/> with query <paramref name="query"/>'s vector as $1 and the rest as $2...</summary>
+    private Task<List<long>> IdsAsync(NpgsqlConnection conn, string sql, int query, params object[] parameters) =>
+        MnistTable.IdsAsync(conn, sql, _fixture.Data.Queries[query], parameters);
 
-    private async Task<List<long>> IdsAsync(NpgsqlConnection conn, string sql, int query, NpgsqlTransaction? tx, params object[] parameters)
-    {
-        await using var cmd = Command(conn, sql, query, parameters);
-        cmd.Transaction = tx;
-        var ids = new List<long>();
-        await using var reader = await cmd.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            ids.Add(reader.GetInt32(0));
-        }
+    private Task<List<string>> ExplainAsync(NpgsqlConnection conn, string sql, int query, params object[] parameters) =>
+        MnistTable.ExplainAsync(conn, sql, _fixture.Data.Queries[query], true, parameters);
 
-        return ids;
-    }
-
-    private async Task<List<string>> ExplainAsync(NpgsqlConnection conn, string sql, int query, params object[] parameters) =>
-        await ExplainAsync(conn, sql, query, true, parameters);
-
-    private async Task<List<string>> ExplainAsync(NpgsqlConnection conn, string sql, int query, bool analyze, params object[] parameters)
-    {
-        await using var cmd = Command(conn, (analyze ? "EXPLAIN ANALYZE " : "EXPLAIN ") + sql, query, parameters);
-        var lines = new List<string>();
-        await using var reader = await cmd.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            lines.Add(reader.GetString(0));
-        }
-
-        return lines;
-    }
-
-    private NpgsqlCommand Command(NpgsqlConnection conn, string sql, int query, object[] parameters)
-    {
-        var cmd = new NpgsqlCommand(sql, conn);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = new Vector(_fixture.Data.Queries[query]) });
-        foreach (var p in parameters)
-        {
-            cmd.Parameters.Add(new NpgsqlParameter { Value = p });
-        }
-
-        return cmd;
-    }
+    private Task<List<string>> ExplainAsync(NpgsqlConnection conn, string sql, int query, bool analyze, params object[] parameters) =>
+        MnistTable.ExplainAsync(conn, sql, _fixture.Data.Queries[query], analyze, parameters);
 
     private static string Strategy(List<string> plan) =>
         plan.First(l => l.StartsWith("  Strategy: ", StringComparison.Ordinal))["  Strategy: ".Length..].Split(" (")[0];

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using AnnSql.Index.Vamana;
 using AnnSql.Sql.Storage.Tables;
 using AnnSql.Sql.Types;
 
@@ -104,20 +106,7 @@ public static class LabelValues
     public static int[]? FromOperand(object? value) => value is null ? null : Distinct(value);
 
     /// <summary>Sorts and removes duplicates.</summary>
-    public static int[] Normalize(List<int> labels)
-    {
-        labels.Sort();
-        int n = 0;
-        for (int i = 0; i < labels.Count; i++)
-        {
-            if (n == 0 || labels[n - 1] != labels[i])
-            {
-                labels[n++] = labels[i];
-            }
-        }
-
-        return labels.GetRange(0, n).ToArray();
-    }
+    public static int[] Normalize(List<int> labels) => LabelSets.Normalize(CollectionsMarshal.AsSpan(labels));
 
     private static int? ToLabel(object? value)
     {

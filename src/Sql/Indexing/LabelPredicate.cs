@@ -1,3 +1,4 @@
+using AnnSql.Index.Vamana;
 using AnnSql.Sql.Execution;
 using AnnSql.Sql.Execution.Expressions;
 
@@ -53,37 +54,6 @@ public sealed class LabelPredicate(BoundExpr condition, LabelMatch match, BoundE
     }
 
     /// <summary>Whether a point's labels (ascending, distinct) satisfy <paramref name="match"/> over <paramref name="query"/> (ascending, distinct).</summary>
-    public static bool Matches(LabelMatch match, ReadOnlySpan<int> point, ReadOnlySpan<int> query)
-    {
-        int i = 0, j = 0, shared = 0;
-        while (i < point.Length && j < query.Length)
-        {
-            if (point[i] < query[j])
-            {
-                i++;
-            }
-            else if (point[i] > query[j])
-            {
-                if (match == LabelMatch.AllOf)
-                {
-                    return false;
-                }
-
-                j++;
-            }
-            else
-            {
-                if (match == LabelMatch.AnyOf)
-                {
-                    return true;
-                }
-
-                shared++;
-                i++;
-                j++;
-            }
-        }
-
-        return match == LabelMatch.AllOf && shared == query.Length;
-    }
+    public static bool Matches(LabelMatch match, ReadOnlySpan<int> point, ReadOnlySpan<int> query) =>
+        match == LabelMatch.AnyOf ? LabelSets.Intersects(point, query) : LabelSets.IsSubset(query, point);
 }

@@ -41,8 +41,9 @@ public static class MnistTable
         await cmd.ExecuteNonQueryAsync();
     }
 
-    /// <summary>The text lines of <c>EXPLAIN [ANALYZE] sql</c> with the vector parameter bound.</summary>
-    public static async Task<List<string>> ExplainAsync(NpgsqlConnection conn, string sql, float[]? parameter = null, bool analyze = true)
+    /// <summary>The text lines of <c>EXPLAIN [ANALYZE] sql</c> with the vector parameter ($1) and any further parameters bound.</summary>
+    public static async Task<List<string>> ExplainAsync(
+        NpgsqlConnection conn, string sql, float[]? parameter = null, bool analyze = true, params object[] more)
     {
         var lines = new List<string>();
         await using var cmd = new NpgsqlCommand((analyze ? "EXPLAIN ANALYZE " : "EXPLAIN ") + sql, conn);
@@ -50,6 +51,8 @@ public static class MnistTable
         {
             cmd.Parameters.Add(new NpgsqlParameter { Value = new Vector(parameter) });
         }
+
+        AddParameters(cmd, more);
 
         await using var reader = await cmd.ExecuteReaderAsync();
         while (await reader.ReadAsync())
@@ -60,12 +63,13 @@ public static class MnistTable
         return lines;
     }
 
-    /// <summary>The first column (int ids) of <paramref name="sql"/> with the vector parameter bound.</summary>
-    public static async Task<List<long>> IdsAsync(NpgsqlConnection conn, string sql, float[] parameter)
+    /// <summary>The first column (int ids) of <paramref name="sql"/> with the vector parameter ($1) and any further parameters bound.</summary>
+    public static async Task<List<long>> IdsAsync(NpgsqlConnection conn, string sql, float[] parameter, params object[] more)
     {
         var ids = new List<long>();
         await using var cmd = new NpgsqlCommand(sql, conn);
         cmd.Parameters.Add(new NpgsqlParameter { Value = new Vector(parameter) });
+        AddParameters(cmd, more);
         await using var reader = await cmd.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
@@ -73,5 +77,13 @@ public static class MnistTable
         }
 
         return ids;
+    }
+
+    private static void AddParameters(NpgsqlCommand cmd, object[] values)
+    {
+        foreach (var value in values)
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
     }
 }

@@ -79,7 +79,7 @@ public sealed class VectorIndexScanNode(
     {
         var report = new Report();
         var eval = new EvalContext(ctx, null);
-        var vectorIndex = FindRuntime(ctx);
+        var vectorIndex = FindRuntime(ctx.Session.Database.GetTable(table.Oid));
         if (vectorIndex?.State != VectorIndexState.Ready || vectorIndex.Graph is null)
         {
             report.Strategy = IndexScanStrategy.ExactScan;
@@ -95,8 +95,7 @@ public sealed class VectorIndexScanNode(
         _report = report;
     }
 
-    private VectorIndex? FindRuntime(QueryContext ctx) =>
-        ctx.Session.Database.GetTable(table.Oid).VectorIndexes.FirstOrDefault(v => v.Info.Oid == index.Oid);
+    private VectorIndex? FindRuntime(TableRuntime runtime) => runtime.VectorIndexes.FirstOrDefault(v => v.Info.Oid == index.Oid);
 
     private static int SearchListSize(SessionSettings settings, long want) =>
         (int)Math.Max(Math.Max(settings.GetInt("diskann.l_search"), 1), Math.Min(want, int.MaxValue / 4));
@@ -149,7 +148,8 @@ public sealed class VectorIndexScanNode(
         long k = limit.Eval(eval) is { } l ? SqlValues.ToInt64(l) : long.MaxValue;
         long skip = offset?.Eval(eval) is { } o ? SqlValues.ToInt64(o) : 0;
         long keep = k == long.MaxValue ? long.MaxValue : k + skip;
-        var vectorIndex = FindRuntime(ctx);
+        var runtime = ctx.Session.Database.GetTable(table.Oid);
+        var vectorIndex = FindRuntime(runtime);
         report.Fallback = vectorIndex?.State != VectorIndexState.Ready ? "index not built yet"
             : q is null ? "query vector is NULL"
             : Dimensions(q) != vectorIndex.Dimensions ? "query dimensions differ"
@@ -175,8 +175,7 @@ public sealed class VectorIndexScanNode(
         int searchList = SearchListSize(ctx.Session.Settings, want);
         report.SearchListSize = searchList;
         int[]? wanted = Decide(eval, vectorIndex, searchList, report);
-        var data = ctx.Session.Database.GetTable(table.Oid).Data;
-        var scan = new ScanState(ctx, eval, data, vectorIndex, graph, q!, distance, want, ctx.Session.Transaction?.Find(table.Oid));
+        var scan = new ScanState(ctx, eval, runtime.Data, vectorIndex, graph, q!, distance, want, ctx.Session.Transaction?.Find(table.Oid));
         bool growList = !string.Equals(ctx.Session.Settings.Get("diskann.iterative_search", false), "off", StringComparison.OrdinalIgnoreCase);
         bool complete;
         switch (report.Strategy)
@@ -224,7 +223,7 @@ public sealed class VectorIndexScanNode(
         for (long i = skip; i < Math.Min(want, candidates.Count); i++)
         {
             long rowId = candidates[(int)i].RowId;
-            yield return rowId >= 0 ? data.Get(rowId)!.Values : scan.Pending!.Inserted[PendingTableChanges.PendingIndex(rowId)]!;
+            yield return rowId >= 0 ? runtime.Data.Get(rowId)!.Values : scan.Pending!.Inserted[PendingTableChanges.PendingIndex(rowId)]!;
         }
     }
 
