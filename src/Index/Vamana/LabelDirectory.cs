@@ -4,17 +4,22 @@ namespace AnnSql.Index.Vamana;
 
 /// <summary>
 /// The labels of a <see cref="VamanaIndex"/>: for each label its start point st(f) (Filtered-DiskANN, Gollapudi et al.,
-/// WWW 2023, §3.2) and its posting list, the ids of the points carrying it in ascending order.
+/// WWW 2023, §3.2), or none once a consolidation removed the label's last live point, and its posting list, the ids of the
+/// points carrying it in insertion order (ascending until ids are reused).
 /// </summary>
 /// <remarks>
-/// Concurrency: one writer at a time (the index's append lock), any number of lock-free readers. The lookup is an
-/// open-addressing hash table of immutable-key <see cref="Entry"/> references with linear probing: a new entry is fully
-/// built before it is published into its slot, and a grown table is filled before it replaces the old one, so a reader
-/// always probes a consistent table and never sees a torn entry. Entries are never removed (except by <see cref="Clear"/>,
-/// when a build is cancelled and no reader can use the index).
+/// Concurrency: one writer at a time (the index's append lock, or a consolidation holding the index exclusively), any
+/// number of lock-free readers. The lookup is an open-addressing hash table of immutable-key <see cref="Entry"/> references
+/// with linear probing: a new entry is fully built before it is published into its slot, and a grown table is filled
+/// before it replaces the old one, so a reader always probes a consistent table and never sees a torn entry. Entries are
+/// never removed (except by <see cref="Clear"/>, when a build is cancelled and no reader can use the index); a label whose
+/// points are all deleted keeps its entry with no start point.
 /// </remarks>
 internal sealed class LabelDirectory
 {
+    /// <summary>The start point of a label that has no live point (set by a consolidation).</summary>
+    public const uint NoStartPoint = uint.MaxValue;
+
     /// <summary>Slots of an empty directory; a power of two.</summary>
     private const int InitialSlots = 16;
 
@@ -42,13 +47,19 @@ internal sealed class LabelDirectory
 
     /// <summary>
     /// The entry of <paramref name="label"/>, created with start point <paramref name="startPoint"/> and no postings when
-    /// it does not exist yet. Callers serialise writers.
+    /// it does not exist yet; an existing entry without a start point (<see cref="NoStartPoint"/>) gets
+    /// <paramref name="startPoint"/> as its start point. Callers serialise writers.
     /// </summary>
     public Entry GetOrAdd(int label, uint startPoint)
     {
         Entry? existing = Find(label);
         if (existing is not null)
         {
+            if (existing.StartPoint == NoStartPoint)
+            {
+                existing.StartPoint = startPoint;
+            }
+
             return existing;
         }
 
@@ -130,15 +141,16 @@ internal sealed class LabelDirectory
     private static int SlotOf(int label, int mask) => (int)BitOperations.RotateLeft((uint)label * 0x9E3779B9u, 16) & mask;
 
     /// <summary>
-    /// One label: its start point and its posting list. The list is append-only: a full array is copied into a larger one,
-    /// which is published before the new id is written into it and the count is published, so a reader that reads the
-    /// count and then the array always finds at least that many valid ids.
+    /// One label: its start point and its posting list. The list is a <see cref="PostingList"/> (an array and a count)
+    /// that is only appended to: a full array is copied into a new, larger list, which is published before the new id is
+    /// written into it and the count is published, so a reader that reads the list and then its count always finds that
+    /// many valid ids. A consolidation replaces the whole list with a new one; readers of the old one keep a consistent
+    /// snapshot.
     /// </summary>
     internal sealed class Entry
     {
         private uint _startPoint;
-        private uint[] _postings = new uint[4];
-        private int _count;
+        private PostingList _postings = new(new uint[4], 0);
 
         /// <summary>An entry for <paramref name="label"/> with start point <paramref name="startPoint"/> and no postings.</summary>
         public Entry(int label, uint startPoint)
@@ -150,41 +162,57 @@ internal sealed class LabelDirectory
         /// <summary>The label.</summary>
         public int Label { get; }
 
-        /// <summary>st(f): where filtered searches for this label start. Set by the first insert, or by a build.</summary>
+        /// <summary>
+        /// st(f): where filtered searches for this label start; <see cref="NoStartPoint"/> when the label has no live point.
+        /// Set by the first insert carrying the label (or the first one after it lost its start point), a build, a
+        /// consolidation or a load.
+        /// </summary>
         public uint StartPoint
         {
             get => Volatile.Read(ref _startPoint);
             set => Volatile.Write(ref _startPoint, value);
         }
 
-        /// <summary>Ids carrying the label, ascending: a snapshot that later appends do not change.</summary>
+        /// <summary>Ids carrying the label, in insertion order: a snapshot that later appends and replacements do not change.</summary>
         public ReadOnlySpan<uint> Postings
         {
             get
             {
-                int count = Volatile.Read(ref _count);
-                return Volatile.Read(ref _postings).AsSpan(0, count);
+                PostingList list = Volatile.Read(ref _postings);
+                return list.Ids.AsSpan(0, Volatile.Read(ref list.Count));
             }
         }
 
         /// <summary>Bytes of the posting array, with its header.</summary>
-        public long PostingsBytes => 24 + ((long)Volatile.Read(ref _postings).Length * sizeof(uint));
+        public long PostingsBytes => 24 + ((long)Volatile.Read(ref _postings).Ids.Length * sizeof(uint));
 
-        /// <summary>Appends <paramref name="id"/>, larger than every id held. Callers serialise writers.</summary>
+        /// <summary>Appends <paramref name="id"/>. Callers serialise writers.</summary>
         public void Append(uint id)
         {
-            uint[] postings = _postings;
-            int count = _count;
-            if (count == postings.Length)
+            PostingList list = _postings;
+            int count = list.Count;
+            if (count == list.Ids.Length)
             {
-                uint[] grown = new uint[postings.Length * 2];
-                postings.CopyTo(grown, 0);
-                Volatile.Write(ref _postings, grown);
-                postings = grown;
+                uint[] grown = new uint[Math.Max(4, list.Ids.Length * 2)];
+                list.Ids.CopyTo(grown, 0);
+                list = new PostingList(grown, count);
+                Volatile.Write(ref _postings, list);
             }
 
-            postings[count] = id;
-            Volatile.Write(ref _count, count + 1);
+            list.Ids[count] = id;
+            Volatile.Write(ref list.Count, count + 1);
+        }
+
+        /// <summary>
+        /// Replaces the postings with <paramref name="ids"/> (owned by the entry from now on). Callers serialise writers.
+        /// </summary>
+        public void Replace(uint[] ids) => Volatile.Write(ref _postings, new PostingList(ids, ids.Length));
+
+        /// <summary>A posting array and how many of its ids are valid; the array is never replaced, the count only grows.</summary>
+        private sealed class PostingList(uint[] ids, int count)
+        {
+            public readonly uint[] Ids = ids;
+            public int Count = count;
         }
     }
 }

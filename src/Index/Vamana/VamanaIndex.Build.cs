@@ -83,6 +83,26 @@ public sealed partial class VamanaIndex
             throw new ArgumentException($"{count} points need {count} label sets, not {labels.Length}", nameof(labels));
         }
 
+        _structureLock.EnterWriteLock();
+        try
+        {
+            BuildExclusive(vectors, count, labels, maxDegreeOfParallelism, progress, cancellationToken);
+        }
+        finally
+        {
+            _structureLock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>The build, holding the index exclusively (no insert, save or consolidation runs meanwhile).</summary>
+    private void BuildExclusive(
+        float[] vectors,
+        int count,
+        int[]?[]? labels,
+        int maxDegreeOfParallelism,
+        IProgress<VamanaBuildProgress>? progress,
+        CancellationToken cancellationToken)
+    {
         lock (_appendLock)
         {
             if (_count != 0)
@@ -172,7 +192,8 @@ public sealed partial class VamanaIndex
 
     /// <summary>
     /// Stores the normalised label set of each of points 0..count-1 and appends each point to its labels' postings, in id
-    /// order; returns whether any point has a label. Runs before <see cref="Count"/> covers the points.
+    /// order; returns whether any point has a label. Runs before <see cref="Count"/> covers the points, so while
+    /// <see cref="Count"/> is 0 <see cref="GetPostings"/> returns nothing.
     /// </summary>
     private bool StoreLabels(int[]?[] labels, int count)
     {

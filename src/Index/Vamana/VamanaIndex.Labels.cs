@@ -5,19 +5,22 @@ namespace AnnSql.Index.Vamana;
 public sealed partial class VamanaIndex
 {
     /// <summary>
-    /// Filtered GreedySearch with search list size <paramref name="searchListSize"/>: the nearest points that carry at
-    /// least one label of <paramref name="anyOfLabels"/>. Writes up to min(L, ids.Length) of them, nearest first (ties:
+    /// Filtered GreedySearch with search list size <paramref name="searchListSize"/>: the nearest live points that carry
+    /// at least one label of <paramref name="anyOfLabels"/>. Writes up to min(L, ids.Length) of them, nearest first (ties:
     /// lower id first), with their kernel distances as the unfiltered search does, and returns how many it wrote: 0 when
-    /// no label of the filter has a start point (no point carries it) and when <paramref name="anyOfLabels"/> is empty.
-    /// Allocation-free after a thread's first call.
+    /// no label of the filter has a start point (no point carries it, or a consolidation removed all its points) and when
+    /// <paramref name="anyOfLabels"/> is empty. Allocation-free after a thread's first call.
     /// </summary>
     /// <remarks>
     /// Filtered-DiskANN (Gollapudi et al., WWW 2023) Algorithm 1: ℒ starts with the start point st(f) of every label f of
     /// the filter, and expanding a node offers only its unvisited out-neighbours that carry a filter label, so only such
     /// points are visited, have a distance computed and can be returned. The graph must have been built or grown with
-    /// labels for the label subgraphs to be navigable. L below 1 is taken as 1. Lock-free, so it may run concurrently with
-    /// <see cref="Insert(ReadOnlySpan{float}, ReadOnlySpan{int})"/>; a point inserted meanwhile may or may not be found.
-    /// <paramref name="stats"/> counts the nodes expanded and the distances computed (label tests are not counted).
+    /// labels for the label subgraphs to be navigable. Tombstoned points are navigated through but never returned
+    /// (FreshDiskANN, arXiv 2105.09613), so fewer than L may be returned while deletes are pending. L below 1 is taken
+    /// as 1. Lock-free, inside an internal <see cref="ReadScope"/>, so it may run concurrently with
+    /// <see cref="Insert(ReadOnlySpan{float}, ReadOnlySpan{int})"/>, <see cref="Delete"/> and <see cref="Consolidate"/>; a
+    /// point inserted or deleted meanwhile may or may not be found. <paramref name="stats"/> counts the nodes expanded and
+    /// the distances computed (label tests are not counted).
     /// </remarks>
     /// <param name="query">The query vector, <see cref="Dimensions"/> floats.</param>
     /// <param name="searchListSize">L, the candidate list size.</param>
@@ -67,10 +70,16 @@ public sealed partial class VamanaIndex
         };
     }
 
-    /// <summary>Number of distinct labels the points carry (labels are never removed).</summary>
+    /// <summary>
+    /// Number of distinct labels points have carried (labels are never removed: a label whose points were all deleted and
+    /// consolidated keeps its entry, without a start point, until a new point carries it).
+    /// </summary>
     public int LabelCount => _labels.Count;
 
-    /// <summary>Point <paramref name="id"/>'s labels, sorted ascending and distinct; empty when it has none.</summary>
+    /// <summary>
+    /// Point <paramref name="id"/>'s labels, sorted ascending and distinct; empty when it has none and for a free slot (a
+    /// tombstoned point keeps its labels until consolidated).
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is not below <see cref="Count"/>.</exception>
     public ReadOnlySpan<int> GetLabels(uint id)
     {
@@ -84,32 +93,29 @@ public sealed partial class VamanaIndex
     }
 
     /// <summary>
-    /// The ids of the points carrying <paramref name="label"/>, ascending (points are appended with increasing ids); empty
-    /// when none does. A snapshot: later inserts do not change it, and it holds only points below <see cref="Count"/>.
-    /// Lock-free. Lets a caller answer a filter on a rare label by scanning exactly its points.
+    /// The ids of the points carrying <paramref name="label"/>, in insertion order (ascending until ids are reused: an
+    /// insert that reuses a recycled id appends it at the end); empty when none does. A lock-free snapshot: later inserts
+    /// and consolidations do not change it. It may include tombstoned ids (check <see cref="IsDeleted"/>), and never
+    /// includes a free id, except in a snapshot taken before a consolidation recycled it: hold a <see cref="ReadScope"/>
+    /// from before this call until the ids have been used, so none of them is recycled and reused meanwhile. Lets a caller
+    /// answer a filter on a rare label by scanning exactly its points.
     /// </summary>
     public ReadOnlySpan<uint> GetPostings(int label)
     {
-        // Count first: a posting appended after this read is beyond the snapshot. During a build the postings are filled
-        // before Count covers the points, so they are cut to Count (ids ascending: a binary search).
-        uint count = (uint)Count;
-        LabelDirectory.Entry? entry = _labels.Find(label);
-        if (entry is null)
+        // A build fills the postings before it publishes Count, which stays 0 until the build is done; every other writer
+        // appends a point's id only after the point is published.
+        if (Count == 0)
         {
             return [];
         }
 
-        ReadOnlySpan<uint> postings = entry.Postings;
-        if (postings.Length != 0 && postings[^1] >= count)
-        {
-            int end = postings.BinarySearch(count);
-            postings = postings[..(end >= 0 ? end : ~end)];
-        }
-
-        return postings;
+        return _labels.Find(label) is { } entry ? entry.Postings : [];
     }
 
-    /// <summary>The start point st(f) of <paramref name="label"/>; <see cref="uint.MaxValue"/> when no point carries it.</summary>
+    /// <summary>
+    /// The start point st(f) of <paramref name="label"/>; <see cref="uint.MaxValue"/> when no point carries it or a
+    /// consolidation removed all its points.
+    /// </summary>
     internal uint StartPointOf(int label) => _labels.Find(label)?.StartPoint ?? NoStart;
 
     /// <summary>

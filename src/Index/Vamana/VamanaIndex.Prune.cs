@@ -10,6 +10,8 @@ public sealed partial class VamanaIndex
     /// each j in N(p), p is added to N(j), which is pruned with RobustPrune(j, N(j) ∪ {p}, alpha, R) when it would exceed R.
     /// </summary>
     /// <remarks>
+    /// Tombstoned candidates are dropped from the pool (FreshDiskANN, arXiv 2105.09613: no new edges to deleted points),
+    /// so p gets no edge to them and they get no back edge to p.
     /// A point with labels F_p is linked as in Filtered-DiskANN (Gollapudi et al., WWW 2023, Algorithms 3 and 4), on top of
     /// the unfiltered search: V also takes the expanded set of the filtered GreedySearch from {st(f) : f ∈ F_p} over the
     /// points sharing a label with p (and, for a point with several labels, of a search within each label that V holds
@@ -39,7 +41,10 @@ public sealed partial class VamanaIndex
         {
             foreach (uint j in _store.Neighbors(p))
             {
-                scratch.AddToPool(j, Distance<TDistance>(point, j));
+                if (!_store.IsDeleted(j))
+                {
+                    scratch.AddToPool(j, Distance<TDistance>(point, j));
+                }
             }
 
             int degree = labels.Length == 0
@@ -128,11 +133,18 @@ public sealed partial class VamanaIndex
 
     /// <summary>
     /// Adds the edge j → p, running RobustPrune(j, N(j) ∪ {p}, alpha, R) when N(j) is already full (FilteredRobustPrune
-    /// when j has labels, Filtered-DiskANN Algorithm 4).
+    /// when j has labels, Filtered-DiskANN Algorithm 4); the prune drops j's tombstoned neighbours. Nothing is done when j
+    /// is tombstoned (a deleted point needs no new edge: its list is only kept for navigation until consolidation) or when
+    /// p was deleted while being inserted (no new edge may lead to a tombstoned point).
     /// </summary>
     private void AddBackEdge<TDistance>(uint j, uint p, float alpha, SearchScratch scratch)
         where TDistance : struct, IDistance
     {
+        if (_store.IsDeleted(j) || _store.IsDeleted(p))
+        {
+            return;
+        }
+
         int maxDegree = _options.MaxDegree;
         lock (_store.LockFor(j))
         {
@@ -155,7 +167,10 @@ public sealed partial class VamanaIndex
             scratch.PoolCount = 0;
             foreach (uint k in current)
             {
-                scratch.AddToPool(k, Distance<TDistance>(point, k));
+                if (!_store.IsDeleted(k))
+                {
+                    scratch.AddToPool(k, Distance<TDistance>(point, k));
+                }
             }
 
             scratch.AddToPool(p, Distance<TDistance>(point, p));
@@ -169,9 +184,9 @@ public sealed partial class VamanaIndex
 
     /// <summary>
     /// RobustPrune(p, V, alpha, R) of DiskANN Algorithm 2 over the candidates in <see cref="SearchScratch.Pool"/> (with
-    /// their distances to p; duplicates and p itself are dropped): repeatedly keeps the closest remaining candidate p* and
-    /// removes every candidate p' that p* occludes, until R are kept or none remain. Writes the kept ids to
-    /// <see cref="SearchScratch.Pruned"/>, closest first, and returns how many.
+    /// their distances to p; duplicates, p itself and tombstoned points are dropped): repeatedly keeps the closest
+    /// remaining candidate p* and removes every candidate p' that p* occludes, until R are kept or none remain. Writes the
+    /// kept ids to <see cref="SearchScratch.Pruned"/>, closest first, and returns how many.
     /// </summary>
     private int RobustPrune<TDistance>(uint p, float alpha, SearchScratch scratch)
         where TDistance : struct, IDistance
@@ -453,10 +468,10 @@ public sealed partial class VamanaIndex
     }
 
     /// <summary>
-    /// Sorts <see cref="SearchScratch.Pool"/> by (distance, id) and compacts it in place, dropping duplicate ids and
-    /// <paramref name="p"/> itself; returns the entries left.
+    /// Sorts <see cref="SearchScratch.Pool"/> by (distance, id) and compacts it in place, dropping duplicate ids,
+    /// <paramref name="p"/> itself and tombstoned points (no new edge may lead to a deleted point); returns the entries left.
     /// </summary>
-    private static int SortAndDeduplicatePool(uint p, SearchScratch scratch)
+    private int SortAndDeduplicatePool(uint p, SearchScratch scratch)
     {
         Span<Neighbor> pool = scratch.Pool.AsSpan(0, scratch.PoolCount);
         pool.Sort(default(NeighborComparer));
@@ -464,7 +479,7 @@ public sealed partial class VamanaIndex
         for (int i = 0; i < pool.Length; i++)
         {
             uint id = pool[i].Id;
-            if (id != p && (n == 0 || pool[n - 1].Id != id))
+            if (id != p && (n == 0 || pool[n - 1].Id != id) && !_store.IsDeleted(id))
             {
                 pool[n++] = pool[i];
             }

@@ -7,14 +7,18 @@ public sealed partial class VamanaIndex
 
     /// <summary>
     /// GreedySearch from the start point with search list size <paramref name="searchListSize"/>: writes up to
-    /// min(L, Count, ids.Length) nearest points found, nearest first (ties: lower id first), with their kernel distances
+    /// min(L, ids.Length) nearest live points found, nearest first (ties: lower id first), with their kernel distances
     /// (squared L2, negative inner product, or cosine distance; NaN ranks last), and returns how many it wrote.
     /// Allocation-free after a thread's first call.
     /// </summary>
     /// <remarks>
-    /// DiskANN Algorithm 1. L below 1 is taken as 1. Lock-free, so it may run concurrently with inserts; a point inserted
-    /// meanwhile may or may not be found. <paramref name="stats"/> counts the nodes expanded (hops) and the distances
-    /// computed.
+    /// DiskANN Algorithm 1, with FreshDiskANN's deletes (arXiv 2105.09613): tombstoned points stay in ℒ and are
+    /// expanded, so the search navigates through them, but are never written to <paramref name="ids"/>; the results are
+    /// the live points of the final ℒ, so fewer than L may be returned while deletes are pending. L below 1 is taken as 1.
+    /// Lock-free, inside an internal <see cref="ReadScope"/>, so it may run concurrently with inserts, deletes and
+    /// consolidations; a point inserted or deleted meanwhile may or may not be found. Hold a <see cref="ReadScope"/> across
+    /// the call and the use of the ids if they are looked up afterwards. <paramref name="stats"/> counts the nodes expanded
+    /// (hops) and the distances computed.
     /// </remarks>
     /// <exception cref="ArgumentException">Query length is not <see cref="Dimensions"/>, or the two spans differ in length.</exception>
     public int Search(ReadOnlySpan<float> query, int searchListSize, Span<uint> ids, Span<float> distances, out VamanaSearchStats stats)
@@ -39,7 +43,7 @@ public sealed partial class VamanaIndex
 
     /// <summary>
     /// The search behind both public overloads: GreedySearch (unfiltered when <paramref name="filter"/> is empty) and the
-    /// copy of ℒ into the caller's spans.
+    /// copy of the live points of ℒ into the caller's spans, inside a read scope.
     /// </summary>
     private int Search<TDistance>(
         ReadOnlySpan<float> query,
@@ -56,14 +60,20 @@ public sealed partial class VamanaIndex
             return 0;
         }
 
+        using ReadScope scope = EnterReadScope();
         SearchScratch scratch = SearchScratch.Current;
         stats = GreedySearch<TDistance>(query, Math.Max(searchListSize, 1), filter, scratch, collectExpanded: false);
         ReadOnlySpan<Neighbor> found = scratch.Candidates.Items;
-        int n = Math.Min(found.Length, ids.Length);
-        for (int i = 0; i < n; i++)
+        int n = 0;
+        for (int i = 0; i < found.Length && n < ids.Length; i++)
         {
-            ids[i] = found[i].Id;
-            distances[i] = found[i].Distance;
+            uint id = found[i].Id;
+            if (!_store.IsDeleted(id))
+            {
+                ids[n] = id;
+                distances[n] = found[i].Distance;
+                n++;
+            }
         }
 
         return n;
@@ -76,7 +86,8 @@ public sealed partial class VamanaIndex
     /// Algorithm 1: ℒ starts with the start points of the filter's labels, and only out-neighbours carrying a label of F_q
     /// are offered; the rest are marked visited without a distance. Leaves ℒ in <see cref="SearchScratch.Candidates"/>
     /// (empty when no filter label has a start point); with <paramref name="collectExpanded"/> also appends the expanded set
-    /// V, with distances, to <see cref="SearchScratch.Pool"/>. The index must hold at least one point.
+    /// V, with distances, to <see cref="SearchScratch.Pool"/>. Tombstoned points are searched through like any other. ℒ is
+    /// empty when there is no start point.
     /// </summary>
     private VamanaSearchStats GreedySearch<TDistance>(
         ReadOnlySpan<float> query,
@@ -99,19 +110,27 @@ public sealed partial class VamanaIndex
         if (!filtered)
         {
             uint start = StartPoint;
-            visited.Add(start);
-            candidates.Insert(start, Distance<TDistance>(query, start));
-            computed++;
+            if (start != NoStart)
+            {
+                visited.Add(start);
+                candidates.Insert(start, Distance<TDistance>(query, start));
+                computed++;
+            }
         }
         else
         {
-            // Start points are created after Count covers their point, so every one found here is a published point.
+            // Start points are set after their point is published, so every one found here is a published point; a label
+            // whose points were all consolidated has none.
             foreach (int label in filter)
             {
-                if (_labels.Find(label) is { } entry && visited.Add(entry.StartPoint))
+                if (_labels.Find(label) is { } entry)
                 {
-                    candidates.Insert(entry.StartPoint, Distance<TDistance>(query, entry.StartPoint));
-                    computed++;
+                    uint start = entry.StartPoint;
+                    if (start != NoStart && visited.Add(start))
+                    {
+                        candidates.Insert(start, Distance<TDistance>(query, start));
+                        computed++;
+                    }
                 }
             }
         }

@@ -9,13 +9,17 @@ namespace AnnSql.Index.Vamana;
 /// so the store grows without moving anything a concurrent reader may be using. The segment directory is an array that
 /// is replaced (never changed in place) when a segment is added. Each segment holds its vectors row-major in one pinned
 /// float array whose rows start on 64-byte boundaries, one slot per point for its neighbour list and, once a point of
-/// the segment has labels, one slot per point for its label set.
+/// the segment has labels, one slot per point for its label set. Each segment also holds two bitmaps of one bit a point:
+/// tombstones (FreshDiskANN's DeleteList of deleted points not yet consolidated) and free slots (ids recycled by a
+/// consolidation, waiting for reuse by an insert).
 /// </summary>
 /// <remarks>
 /// A neighbour list is an immutable <c>uint[]</c>: writers build a new array and publish it with
 /// <see cref="Volatile.Write{T}(ref T, T)"/> while holding the point's lock stripe (<see cref="LockFor(uint)"/>); readers
 /// take a snapshot with <see cref="Volatile.Read{T}(ref readonly T)"/> and need no lock (convention: no locks on the
-/// search path).
+/// search path). Bitmap words are read with <see cref="Volatile.Read(ref readonly ulong)"/> and changed with
+/// <see cref="Interlocked.Or(ref ulong, ulong)"/> / <see cref="Interlocked.And(ref ulong, ulong)"/>, so bits of one word can
+/// be set by different threads and read without locks.
 /// </remarks>
 internal sealed class VamanaStore
 {
@@ -26,6 +30,9 @@ internal sealed class VamanaStore
     public const int SegmentSize = 1 << SegmentShift;
 
     private const int SegmentMask = SegmentSize - 1;
+
+    /// <summary>64-bit bitmap words per segment.</summary>
+    private const int WordsPerSegment = SegmentSize / 64;
 
     /// <summary>Floats per 64-byte cache line; rows are padded to a multiple of it.</summary>
     private const int FloatsPerLine = 64 / sizeof(float);
@@ -165,10 +172,83 @@ internal sealed class VamanaStore
         Volatile.Write(ref slots[id & SegmentMask], labels);
     }
 
+    /// <summary>Drops point <paramref name="id"/>'s label set (a consolidation recycling the slot).</summary>
+    public void ClearLabels(uint id)
+    {
+        Segment segment = Volatile.Read(ref _segments)[(int)(id >> SegmentShift)];
+        int[]?[]? slots = segment.Labels;
+        if (slots is not null)
+        {
+            Volatile.Write(ref slots[id & SegmentMask], null);
+        }
+    }
+
+    /// <summary>True when point <paramref name="id"/> is tombstoned (deleted, not yet consolidated). Lock-free.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool IsDeleted(uint id)
+    {
+        Segment segment = Volatile.Read(ref _segments)[(int)(id >> SegmentShift)];
+        return (Volatile.Read(ref segment.Tombstones[(id & SegmentMask) >> 6]) & (1UL << (int)(id & 63))) != 0;
+    }
+
+    /// <summary>Sets point <paramref name="id"/>'s tombstone; returns false when it was already set.</summary>
+    public bool TryMarkDeleted(uint id)
+    {
+        Segment segment = Volatile.Read(ref _segments)[(int)(id >> SegmentShift)];
+        ulong bit = 1UL << (int)(id & 63);
+        return (Interlocked.Or(ref segment.Tombstones[(id & SegmentMask) >> 6], bit) & bit) == 0;
+    }
+
+    /// <summary>Clears point <paramref name="id"/>'s tombstone.</summary>
+    public void ClearDeleted(uint id)
+    {
+        Segment segment = Volatile.Read(ref _segments)[(int)(id >> SegmentShift)];
+        Interlocked.And(ref segment.Tombstones[(id & SegmentMask) >> 6], ~(1UL << (int)(id & 63)));
+    }
+
+    /// <summary>True when slot <paramref name="id"/> is free (recycled by a consolidation, not yet reused). Lock-free.</summary>
+    public bool IsFree(uint id)
+    {
+        Segment segment = Volatile.Read(ref _segments)[(int)(id >> SegmentShift)];
+        return (Volatile.Read(ref segment.Free[(id & SegmentMask) >> 6]) & (1UL << (int)(id & 63))) != 0;
+    }
+
+    /// <summary>Marks slot <paramref name="id"/> free.</summary>
+    public void MarkFree(uint id)
+    {
+        Segment segment = Volatile.Read(ref _segments)[(int)(id >> SegmentShift)];
+        Interlocked.Or(ref segment.Free[(id & SegmentMask) >> 6], 1UL << (int)(id & 63));
+    }
+
+    /// <summary>
+    /// Clears slot <paramref name="id"/>'s free mark (an insert reusing it). Interlocked, so a full fence: the vector and
+    /// labels written before it are visible to whoever sees the slot in use.
+    /// </summary>
+    public void ClearFree(uint id)
+    {
+        Segment segment = Volatile.Read(ref _segments)[(int)(id >> SegmentShift)];
+        Interlocked.And(ref segment.Free[(id & SegmentMask) >> 6], ~(1UL << (int)(id & 63)));
+    }
+
+    /// <summary>Tombstone bitmap word <paramref name="word"/> (ids 64·word .. 64·word + 63); within <see cref="Capacity"/>.</summary>
+    public ulong TombstoneWord(int word) =>
+        Volatile.Read(ref Volatile.Read(ref _segments)[word / WordsPerSegment].Tombstones[word % WordsPerSegment]);
+
+    /// <summary>Free-slot bitmap word <paramref name="word"/> (ids 64·word .. 64·word + 63); within <see cref="Capacity"/>.</summary>
+    public ulong FreeWord(int word) =>
+        Volatile.Read(ref Volatile.Read(ref _segments)[word / WordsPerSegment].Free[word % WordsPerSegment]);
+
+    /// <summary>Overwrites tombstone bitmap word <paramref name="word"/>, for a load before the index is published.</summary>
+    public void SetTombstoneWord(int word, ulong bits) =>
+        Volatile.Write(ref Volatile.Read(ref _segments)[word / WordsPerSegment].Tombstones[word % WordsPerSegment], bits);
+
     /// <summary>The lock stripe that serialises writers of point <paramref name="id"/>'s neighbour list.</summary>
     public Lock LockFor(uint id) => _locks[id & (LockStripes - 1)];
 
-    /// <summary>Bytes held by the vector arrays, the adjacency directories, the neighbour lists and the label sets.</summary>
+    /// <summary>
+    /// Bytes held by the vector arrays, the adjacency directories, the neighbour lists, the label sets and the tombstone and
+    /// free-slot bitmaps.
+    /// </summary>
     public long MemoryBytes(int count)
     {
         const int ArrayOverhead = 24;
@@ -179,6 +259,7 @@ internal sealed class VamanaStore
             Segment segment = segments[s];
             bytes += ArrayOverhead + ((long)segment.Vectors.Length * sizeof(float));
             bytes += ArrayOverhead + ((long)IntPtr.Size * SegmentSize);
+            bytes += 2 * (ArrayOverhead + (WordsPerSegment * sizeof(ulong)));
             int end = Math.Min(SegmentSize, count - (s * SegmentSize));
             for (int i = 0; i < end; i++)
             {
@@ -217,6 +298,12 @@ internal sealed class VamanaStore
 
         /// <summary>Label-set slots, allocated with the segment's first labelled point; null while it has none.</summary>
         public int[]?[]? Labels;
+
+        /// <summary>One bit a point: tombstoned (deleted, not yet consolidated).</summary>
+        public readonly ulong[] Tombstones = new ulong[WordsPerSegment];
+
+        /// <summary>One bit a point: a free slot (recycled by a consolidation, waiting for reuse).</summary>
+        public readonly ulong[] Free = new ulong[WordsPerSegment];
 
         private readonly int _offset;
 

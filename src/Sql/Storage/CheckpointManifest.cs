@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using AnnSql.Index.Storage;
 
 namespace AnnSql.Sql.Storage;
 

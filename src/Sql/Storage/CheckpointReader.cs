@@ -1,4 +1,5 @@
 using System.Buffers;
+using AnnSql.Index.Storage;
 
 namespace AnnSql.Sql.Storage;
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using AnnSql.Index.Storage;
 
 namespace AnnSql.Sql.Storage;
 

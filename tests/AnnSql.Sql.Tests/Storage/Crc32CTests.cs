@@ -1,4 +1,5 @@
 using System.Text;
+using AnnSql.Index.Storage;
 using AnnSql.Sql.Storage;
 
 namespace AnnSql.Sql.Tests.Storage;

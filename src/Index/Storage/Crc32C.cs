@@ -1,13 +1,14 @@
 using System.Buffers.Binary;
 using System.Numerics;
 
-namespace AnnSql.Sql.Storage;
+namespace AnnSql.Index.Storage;
 
 /// <summary>
-/// CRC-32C (Castagnoli), the checksum PostgreSQL uses for WAL records (src/include/port/pg_crc32c.h).
-/// Built on <see cref="BitOperations.Crc32C(uint, ulong)"/>, which uses the SSE4.2 / ARMv8 instruction when present.
+/// CRC-32C (Castagnoli), the checksum PostgreSQL uses for WAL records (src/include/port/pg_crc32c.h), and AnnSql for its
+/// log records, checkpoint files and index images. Built on <see cref="BitOperations.Crc32C(uint, ulong)"/>, which uses the
+/// SSE4.2 / ARMv8 instruction when present and a table otherwise.
 /// </summary>
-internal static class Crc32C
+public static class Crc32C
 {
     /// <summary>Initial value to pass to <see cref="Append"/>; finish with <see cref="Finish"/>.</summary>
     public const uint Seed = 0xFFFF_FFFFu;
