@@ -22,10 +22,21 @@ builder.Services.Configure<AnnSqlOptions>(builder.Configuration);
 builder.WebHost.UseUrls("http://" + options.Http);
 builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
 
+// The database opens (recovery, index loading) before the host is built, so it logs through its own factory.
+using var databaseLogging = LoggerFactory.Create(logging => logging
+    .AddConfiguration(builder.Configuration.GetSection("Logging"))
+    .AddSimpleConsole(o => o.SingleLine = true));
 Database database;
 try
 {
-    database = Database.Open(new DatabaseOptions { DataDirectory = options.Data });
+    database = Database.Open(
+        new DatabaseOptions
+        {
+            DataDirectory = options.Data,
+            CheckpointWalBytes = options.CheckpointWalBytes,
+            CheckpointInterval = options.CheckpointInterval,
+        },
+        databaseLogging.CreateLogger<Database>());
 }
 catch (DataDirectoryLockedException ex)
 {

@@ -21,6 +21,7 @@ public sealed partial class Database
         await _checkpointGate.WaitAsync(ct);
         try
         {
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             long snapshot;
             ulong redo;
             CatalogState catalog;
@@ -45,8 +46,21 @@ public sealed partial class Database
 
                 foreach (var (oid, table) in tables)
                 {
-                    using var s = writer.CreateFile($"t{oid}.rows");
-                    WriteRows(s, table, snapshot);
+                    using (var s = writer.CreateFile($"t{oid}.rows"))
+                    {
+                        WriteRows(s, table, snapshot);
+                    }
+
+                    // Index files are derived state written after the rows: at recovery, points whose rows are gone are
+                    // tombstoned and rows past the index's watermark are inserted, so any moment of the index fits.
+                    foreach (var index in table.VectorIndexes)
+                    {
+                        if (index.State == Indexing.VectorIndexState.Ready)
+                        {
+                            using var s = new BufferedStream(writer.CreateFile(IndexFileName(index.Info.Oid)), 1 << 20);
+                            index.Save(s);
+                        }
+                    }
                 }
 
                 writer.Commit();
@@ -54,6 +68,8 @@ public sealed partial class Database
 
             _wal.RecycleBefore(redo);
             _lastCheckpointLsn = redo;
+            _lastCheckpointTime = Environment.TickCount64;
+            StorageMetrics.CheckpointDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
         finally
         {
@@ -61,12 +77,27 @@ public sealed partial class Database
         }
     }
 
-    private async ValueTask MaybeCheckpointAsync(CancellationToken ct)
+    private static string IndexFileName(uint indexOid) => $"i{indexOid}.graph";
+
+    /// <summary>Wakes the background worker when the log has grown past <see cref="DatabaseOptions.CheckpointWalBytes"/>.</summary>
+    private void RequestCheckpointIfDue()
     {
-        if (_wal.EndLsn - _lastCheckpointLsn > (ulong)_options.CheckpointWalBytes && _checkpointGate.CurrentCount > 0)
+        if (CheckpointDue(byTime: false))
         {
-            await CheckpointAsync(ct);
+            WakeBackground();
         }
+    }
+
+    /// <summary>
+    /// A checkpoint is due when the log written since the last one passes <see cref="DatabaseOptions.CheckpointWalBytes"/>,
+    /// or, with <paramref name="byTime"/>, when <see cref="DatabaseOptions.CheckpointInterval"/> has passed and anything was
+    /// logged (PostgreSQL's max_wal_size and checkpoint_timeout).
+    /// </summary>
+    private bool CheckpointDue(bool byTime)
+    {
+        ulong written = _wal.EndLsn - _lastCheckpointLsn;
+        return written > (ulong)_options.CheckpointWalBytes
+            || (byTime && written > 0 && Environment.TickCount64 - _lastCheckpointTime >= (long)_options.CheckpointInterval.TotalMilliseconds);
     }
 
     private static void WriteRows(Stream stream, TableRuntime table, long snapshot)
@@ -96,6 +127,7 @@ public sealed partial class Database
     private void Recover()
     {
         ulong redo = _wal.StartLsn;
+        _replayTruncated = [];
         if (_checkpoints.TryOpenLatest(out var reader))
         {
             CheckpointMetadata meta;
@@ -136,16 +168,40 @@ public sealed partial class Database
             ReplayRecord(record.Payload.Span);
         }
 
-        foreach (var table in _tables.Values)
+        _visibleSeq = _appliedSeq;
+        foreach (var (oid, table) in _tables)
         {
             table.RebuildUniqueIndexes();
 
-            // Fresh index runtimes: their label counts are taken from the recovered rows; the graphs are built after recovery.
-            table.SyncVectorIndexes(reset: true);
+            // Fresh index runtimes, their label counts taken from the recovered rows; each loads its graph from the
+            // checkpoint, or is built after recovery.
+            foreach (var index in table.SyncVectorIndexes(reset: true))
+            {
+                if (reader is not null && reader.Contains(IndexFileName(index.Info.Oid)) && !_replayTruncated.Contains(oid))
+                {
+                    LoadIndex(reader, index);
+                }
+            }
         }
 
-        _visibleSeq = _appliedSeq;
+        _replayTruncated = null;
         _lastCheckpointLsn = redo;
+        _lastCheckpointTime = Environment.TickCount64;
+    }
+
+    private void LoadIndex(CheckpointReader reader, Indexing.VectorIndex index)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            using var s = reader.OpenFile(IndexFileName(index.Info.Oid));
+            index.Load(new BufferedStream(s, 1 << 20));
+            LogIndexLoaded(_logger, index.Info.Name, index.Graph?.Count ?? 0, clock.Elapsed.TotalSeconds);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            LogIndexLoadFailed(_logger, e, index.Info.Name);
+        }
     }
 
     /// <summary>What a checkpoint stores besides rows: the catalog, the commit sequence it reflects, identity counters.</summary>

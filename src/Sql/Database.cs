@@ -38,8 +38,14 @@ public sealed partial class Database : IAsyncDisposable
     private long _appliedSeq;
     private long _visibleSeq;
     private ulong _lastCheckpointLsn;
+    private long _lastCheckpointTime;
+
+    /// <summary>During recovery: the tables a replayed TRUNCATE emptied (their checkpointed index files are stale).</summary>
+    private HashSet<uint>? _replayTruncated;
     private int _nextSessionId;
     private readonly CancellationTokenSource _shutdown = new();
+    private readonly Lock _snapshotLock = new();
+    private readonly Dictionary<int, SqlSession> _sessions = [];
 
     private Database(DataDirectory directory, WriteAheadLog wal, CheckpointStore checkpoints, DatabaseOptions options, ILogger logger)
     {
@@ -78,6 +84,7 @@ public sealed partial class Database : IAsyncDisposable
             var db = new Database(directory, wal, checkpoints, options, logger);
             db.Recover();
             db.StartIndexBuilds();
+            db.StartBackgroundWorker();
             return db;
         }
         catch
@@ -88,8 +95,9 @@ public sealed partial class Database : IAsyncDisposable
     }
 
     /// <summary>
-    /// After recovery: builds every diskann index from its table in the background (the index files are derived state;
-    /// until an index is ready, queries use the exact scan) and lets built ones index the rows replayed from the log.
+    /// After recovery: lets the indexes loaded from the checkpoint index the rows replayed from the log, and builds the
+    /// others from their tables in the background (index files are derived state; until an index is ready, queries use
+    /// the exact scan), then checkpoints so the next start loads them.
     /// </summary>
     private void StartIndexBuilds()
     {
@@ -99,7 +107,7 @@ public sealed partial class Database : IAsyncDisposable
             {
                 if (index.State == Indexing.VectorIndexState.Ready)
                 {
-                    index.ScheduleCatchUp(table.Data);
+                    index.ScheduleMaintenance();
                     continue;
                 }
 
@@ -107,8 +115,9 @@ public sealed partial class Database : IAsyncDisposable
                 {
                     try
                     {
-                        index.Build(table.Data, Environment.ProcessorCount, null, _shutdown.Token);
+                        index.Build(Environment.ProcessorCount, null, _shutdown.Token);
                         LogIndexBuilt(_logger, index.Info.Name, index.Graph?.Count ?? 0, index.BuildTime.TotalSeconds);
+                        RequestCheckpoint();
                     }
                     catch (OperationCanceledException)
                     {
@@ -123,9 +132,76 @@ public sealed partial class Database : IAsyncDisposable
         }
     }
 
-    /// <summary>Creates a session for a client connection (or an embedded caller).</summary>
-    public SqlSession CreateSession(string user, string database) =>
-        new(this, user, database, Interlocked.Increment(ref _nextSessionId));
+    /// <summary>Creates a session for a client connection (or an embedded caller); <see cref="SqlSession.Dispose"/> ends it.</summary>
+    public SqlSession CreateSession(string user, string database)
+    {
+        var session = new SqlSession(this, user, database, Interlocked.Increment(ref _nextSessionId));
+        lock (_snapshotLock)
+        {
+            _sessions.Add(session.SessionId, session);
+        }
+
+        return session;
+    }
+
+    /// <summary>
+    /// A statement's snapshot (READ COMMITTED: the latest visible commit). The session holds its first snapshot until it
+    /// releases it, so row versions that snapshot may see are not removed meanwhile (<see cref="OldestSnapshot"/>).
+    /// </summary>
+    internal long TakeSnapshot(SqlSession session)
+    {
+        lock (_snapshotLock)
+        {
+            long snapshot = VisibleSequence;
+            if (session.HeldSnapshot == 0)
+            {
+                session.HeldSnapshot = snapshot;
+            }
+
+            return snapshot;
+        }
+    }
+
+    /// <summary>Lets the rows <paramref name="session"/>'s held snapshot kept be removed.</summary>
+    internal void ReleaseSnapshot(SqlSession session)
+    {
+        lock (_snapshotLock)
+        {
+            session.HeldSnapshot = 0;
+        }
+    }
+
+    /// <summary>Forgets a closed session.</summary>
+    internal void EndSession(SqlSession session)
+    {
+        lock (_snapshotLock)
+        {
+            _sessions.Remove(session.SessionId);
+        }
+    }
+
+    /// <summary>
+    /// The vacuum horizon: the oldest snapshot any statement may still read with (the visible sequence when none is
+    /// held). A row version deleted at or before it is invisible to every current and future statement, so it may be
+    /// removed from the table and its index points tombstoned and consolidated.
+    /// </summary>
+    public long OldestSnapshot()
+    {
+        lock (_snapshotLock)
+        {
+            long oldest = VisibleSequence;
+            foreach (var session in _sessions.Values)
+            {
+                long held = session.HeldSnapshot;
+                if (held != 0 && held < oldest)
+                {
+                    oldest = held;
+                }
+            }
+
+            return oldest;
+        }
+    }
 
     internal TableRuntime GetTable(uint oid) =>
         Volatile.Read(ref _tables).TryGetValue(oid, out var t) ? t : throw new SqlException(SqlState.UndefinedTable, $"relation with OID {oid} does not exist");
@@ -151,7 +227,7 @@ public sealed partial class Database : IAsyncDisposable
         }
 
         await _wal.FlushAsync(lsn, ct);
-        await MaybeCheckpointAsync(ct);
+        RequestCheckpointIfDue();
     }
 
     /// <summary>
@@ -216,21 +292,34 @@ public sealed partial class Database : IAsyncDisposable
 
         await _wal.FlushAsync(lsn, ct);
         PublishVisible(seq);
-        ScheduleIndexCatchUp(txn);
-        await MaybeCheckpointAsync(ct);
+        MaintainIndexes(txn);
+        RequestCheckpointIfDue();
     }
 
-    /// <summary>Lets the diskann indexes of the tables a commit inserted into index the new rows in the background.</summary>
-    private void ScheduleIndexCatchUp(Transaction txn)
+    /// <summary>
+    /// Lets the diskann indexes of the tables a commit changed index its new rows and tombstone its deleted ones in the
+    /// background; when an index has fallen more than <see cref="Indexing.VectorIndex.MaxLagRows"/> rows behind (a bulk
+    /// load), the committing session brings it up to date itself before the commit returns.
+    /// </summary>
+    private void MaintainIndexes(Transaction txn)
     {
         var tables = Volatile.Read(ref _tables);
         foreach (var (oid, changes) in txn.Changes)
         {
-            if (changes.Inserted.Count > 0 && tables.TryGetValue(oid, out var table))
+            if (changes.IsEmpty || !tables.TryGetValue(oid, out var table))
             {
-                foreach (var index in table.VectorIndexes)
+                continue;
+            }
+
+            foreach (var index in table.VectorIndexes)
+            {
+                if (index.LagRows > Indexing.VectorIndex.MaxLagRows)
                 {
-                    index.ScheduleCatchUp(table.Data);
+                    index.Maintain();
+                }
+                else
+                {
+                    index.ScheduleMaintenance();
                 }
             }
         }
@@ -292,6 +381,7 @@ public sealed partial class Database : IAsyncDisposable
                 if (row is not null)
                 {
                     row.MarkDeleted(seq);
+                    table.DeadRows++;
                     foreach (var u in table.UniqueIndexes)
                     {
                         u.Remove(row);
@@ -300,6 +390,7 @@ public sealed partial class Database : IAsyncDisposable
                     foreach (var index in table.VectorIndexes)
                     {
                         index.Statistics.Remove(row.Values);
+                        index.RowDeleted(rowId, seq);
                     }
                 }
             }
@@ -348,7 +439,7 @@ public sealed partial class Database : IAsyncDisposable
         {
             if (!tables.TryGetValue(oid, out var runtime))
             {
-                runtime = new TableRuntime(info);
+                runtime = new TableRuntime(info, OldestSnapshot);
                 tables[oid] = runtime;
             }
 
@@ -357,6 +448,8 @@ public sealed partial class Database : IAsyncDisposable
             if (truncated)
             {
                 runtime.Data.Clear();
+                runtime.DeadRows = 0;
+                _replayTruncated?.Add(oid);
             }
 
             runtime.RebuildUniqueIndexes();
@@ -366,7 +459,7 @@ public sealed partial class Database : IAsyncDisposable
                 // The index of an emptied table is built at once (it is empty); a new index is built by CREATE INDEX.
                 foreach (var index in unbuilt)
                 {
-                    index.Build(runtime.Data, 1, null, CancellationToken.None);
+                    index.Build(1, null, CancellationToken.None);
                 }
             }
         }
@@ -448,6 +541,7 @@ public sealed partial class Database : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _shutdown.CancelAsync();
+        await StopBackgroundWorkerAsync();
         try
         {
             await CheckpointAsync(CancellationToken.None);
@@ -468,6 +562,12 @@ public sealed partial class Database : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "building diskann index {Index} failed; queries use the exact scan")]
     private static partial void LogIndexBuildFailed(ILogger logger, Exception exception, string index);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "diskann index {Index} loaded from the checkpoint: {Points} points in {Seconds:F2} s")]
+    private static partial void LogIndexLoaded(ILogger logger, string index, int points, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the checkpointed graph of diskann index {Index} cannot be used; it is rebuilt")]
+    private static partial void LogIndexLoadFailed(ILogger logger, Exception exception, string index);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "checkpoint at shutdown failed; the log will be replayed at the next start")]
     private static partial void LogShutdownCheckpointFailed(ILogger logger, Exception exception);

@@ -9,6 +9,9 @@ public sealed class DatabaseOptions
     /// <summary>Log bytes written since the last checkpoint that trigger an automatic checkpoint.</summary>
     public long CheckpointWalBytes { get; set; } = 256L * 1024 * 1024;
 
+    /// <summary>Time after which a checkpoint runs if anything was logged since the last one (PostgreSQL's checkpoint_timeout).</summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>The version string <c>version()</c> and <c>server_version</c> report.</summary>
     public string ServerVersion { get; set; } = "15.8";
 }

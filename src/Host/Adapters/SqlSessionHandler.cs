@@ -68,6 +68,10 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
                 responder.WriteError(ToPg(e).Error);
                 return;
             }
+            finally
+            {
+                _session.ReleaseSnapshot();
+            }
         }
     }
 
@@ -133,6 +137,11 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
         {
             _session.MarkFailed();
             throw ToPg(e);
+        }
+        finally
+        {
+            // Every row of the portal has been written (maxRows is treated as 0), so its snapshot is no longer needed.
+            _session.ReleaseSnapshot();
         }
     }
 
@@ -293,5 +302,9 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
 
     public void Cancel() => _running?.Cancel();
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public ValueTask DisposeAsync()
+    {
+        _session.Dispose();
+        return ValueTask.CompletedTask;
+    }
 }

@@ -1,3 +1,5 @@
+using AnnSql.Sql;
+
 namespace AnnSql.Host.Configuration;
 
 /// <summary>
@@ -14,6 +16,12 @@ public sealed class AnnSqlOptions
 
     /// <summary>HTTP side port for /metrics and /health, HOST:PORT.</summary>
     public string Http { get; set; } = "127.0.0.1:9187";
+
+    /// <summary>Log bytes since the last checkpoint that start the next one (PostgreSQL's max_wal_size).</summary>
+    public long CheckpointWalBytes { get; set; } = new DatabaseOptions().CheckpointWalBytes;
+
+    /// <summary>Time after which a checkpoint runs if anything was logged (PostgreSQL's checkpoint_timeout), e.g. <c>00:05:00</c>.</summary>
+    public TimeSpan CheckpointInterval { get; set; } = new DatabaseOptions().CheckpointInterval;
 
     /// <summary>Parses HOST:PORT; throws <see cref="FormatException"/> when malformed.</summary>
     public static System.Net.IPEndPoint ParseEndPoint(string value)

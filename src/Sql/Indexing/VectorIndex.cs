@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using AnnSql.Index.Distance;
 using AnnSql.Index.Vamana;
@@ -12,7 +14,7 @@ public enum VectorIndexState
     /// <summary>Declared in the catalog; the graph is not built yet (queries use the exact scan).</summary>
     NotBuilt,
 
-    /// <summary>The graph is being built.</summary>
+    /// <summary>The first graph is being built.</summary>
     Building,
 
     /// <summary>The graph answers queries.</summary>
@@ -20,31 +22,67 @@ public enum VectorIndexState
 }
 
 /// <summary>
-/// The live state of one diskann index: a Vamana graph over a table's vector column, and the map from the graph's dense
-/// point ids to the table's row ids. Rows are indexed in row-id order up to a watermark, <see cref="IndexedSlots"/>:
-/// every row below it that existed, was not deleted and had a vector when it was indexed is a point; rows at or above it
-/// (committed since) are not, and a scan covers them exactly until the background catch-up inserts them (FreshDiskANN
-/// insert). Deleted rows stay in the graph as points that fail the visibility check. Searches never take a lock. With a
-/// label column (the index's second key), each point carries its row's labels (Filtered-DiskANN) and the index keeps exact
-/// per-label counts of live rows for the planner.
+/// The live state of one diskann index: a Vamana graph over a table's vector column kept current as the table changes
+/// (FreshDiskANN, Singh et al., arXiv 2105.09613), plus the map from the graph's point ids to the table's row ids.
 /// </summary>
+/// <remarks>
+/// <para>
+/// Inserts: rows are indexed in row-id order up to a watermark (<see cref="IndexedGraph.Watermark"/>); rows committed
+/// since are not yet points, and a scan ranks them exactly until the catch-up inserts them (FreshDiskANN insert). A commit
+/// that leaves more than <see cref="MaxLagRows"/> rows behind runs the catch-up itself before it returns, so bulk loads
+/// wait for the index as they do with pgvector.
+/// </para>
+/// <para>
+/// Deletes: a committed delete is queued. Once no snapshot can see the row any more (its deleting commit is at or
+/// below the vacuum horizon) its point is tombstoned: still navigable, never returned. When tombstones reach
+/// <see cref="ConsolidateFraction"/> of the points, or on VACUUM, consolidation repairs the neighbours of the deleted
+/// points and recycles their ids (FreshDiskANN Algorithm 4). Until then a deleted row's point fails the executor's
+/// visibility check, so a delete is invisible to the very next statement. An UPDATE is a delete and an insert.
+/// </para>
+/// <para>
+/// Maintenance (catch-up, tombstones, consolidation, checkpoint saves, REINDEX) runs under one lock, one writer at a
+/// time; searches take no lock and read one <see cref="IndexedGraph"/> generation. With a label column (the index's
+/// second key) each point carries its row's labels (Filtered-DiskANN), and exact per-label counts of live rows are kept
+/// for the planner.
+/// </para>
+/// </remarks>
 public sealed class VectorIndex
 {
+    /// <summary>Rows a commit may leave unindexed before it waits for the catch-up.</summary>
+    public const int MaxLagRows = 4096;
+
+    /// <summary>Share of the graph's points that, once tombstoned, triggers a consolidation.</summary>
+    public const double ConsolidateFraction = 0.1;
+
+    /// <summary>Fewest tombstones worth a consolidation outside VACUUM.</summary>
+    private const int MinConsolidation = 64;
+
+    /// <summary>Batches of at least this many rows are inserted in parallel.</summary>
+    private const int ParallelInsertBatch = 256;
+
+    private static ReadOnlySpan<byte> FileMagic => "ANNSQLIX"u8;
+
+    private const int FileVersion = 1;
+
     private readonly Lock _maintenance = new();
-    private VamanaIndex? _graph;
-    private long[] _rowIds = [];
-    private long _indexedSlots;
-    private int _catchUpScheduled;
+    private readonly TableData _data;
+    private readonly Func<long> _horizon;
+    private readonly ConcurrentQueue<(long RowId, long DeletedSeq)> _deletes = new();
+    private IndexedGraph? _current;
+    private int _maintenanceScheduled;
     private int _state;
 
     /// <summary>
-    /// The runtime of <paramref name="info"/> on <paramref name="table"/>; the graph is built later. The statistics are
-    /// counted from <paramref name="data"/>'s live rows now (the caller holds the commit lock).
+    /// The runtime of <paramref name="info"/> on <paramref name="table"/>, whose rows are <paramref name="data"/>; the graph is
+    /// built or loaded later. The statistics are counted from the live rows now (the caller holds the commit lock).
+    /// <paramref name="horizon"/> gives the vacuum horizon (the oldest snapshot still in use).
     /// </summary>
     /// <exception cref="Errors.SqlException">The index definition is not a valid diskann index (checked at CREATE INDEX).</exception>
-    public VectorIndex(IndexInfo info, TableInfo table, TableData data)
+    public VectorIndex(IndexInfo info, TableInfo table, TableData data, Func<long> horizon)
     {
         Info = info;
+        _data = data;
+        _horizon = horizon;
         ColumnOrdinal = info.KeyColumns[0] - 1;
         var column = table.Columns[ColumnOrdinal];
         Options = DiskAnnIndexOptions.Parse(info.Options);
@@ -80,42 +118,56 @@ public sealed class VectorIndex
     public VectorIndexState State => (VectorIndexState)Volatile.Read(ref _state);
 
     /// <summary>The graph, once <see cref="State"/> is Ready; null before.</summary>
-    public VamanaIndex? Graph => Volatile.Read(ref _graph);
+    public VamanaIndex? Graph => Current?.Graph;
 
-    /// <summary>Rows with a smaller row id are in the graph (or have no vector, or were deleted when indexed).</summary>
-    public long IndexedSlots => Volatile.Read(ref _indexedSlots);
+    /// <summary>Rows with a smaller row id are in the graph (or have no vector, or were dead when indexed); 0 before a build.</summary>
+    public long IndexedSlots => Current?.Watermark ?? 0;
+
+    /// <summary>Rows committed but not yet in the graph.</summary>
+    public long LagRows => Current is { } current ? Math.Max(0, _data.SlotCount - current.Watermark) : 0;
 
     /// <summary>Wall time of the last build.</summary>
     public TimeSpan BuildTime { get; private set; }
 
-    /// <summary>The row id of graph point <paramref name="point"/>, or -1 while it is not yet published.</summary>
-    public long RowIdOf(uint point)
-    {
-        var ids = Volatile.Read(ref _rowIds);
-        return point < (uint)ids.Length ? Volatile.Read(ref ids[point]) : -1;
-    }
+    /// <summary>Consolidations run since the index was built or loaded.</summary>
+    public int Consolidations { get; private set; }
+
+    /// <summary>The published generation, once <see cref="State"/> is Ready.</summary>
+    internal IndexedGraph? Current => Volatile.Read(ref _current);
 
     /// <summary>
-    /// Builds the graph over the table's current rows (two Vamana passes on <paramref name="threads"/> threads), publishes
-    /// it, then indexes the rows committed meanwhile.
+    /// Builds a graph over the table's current rows (two Vamana passes on <paramref name="threads"/> threads), publishes it,
+    /// then indexes the rows committed meanwhile. An index that is already Ready keeps answering from its old graph until
+    /// the new one replaces it (REINDEX).
     /// </summary>
-    /// <exception cref="OperationCanceledException">Cancelled; the index stays NotBuilt.</exception>
-    public void Build(TableData data, int threads, IProgress<VamanaBuildProgress>? progress, CancellationToken ct)
+    /// <exception cref="OperationCanceledException">Cancelled; the index keeps its previous state.</exception>
+    public void Build(int threads, IProgress<VamanaBuildProgress>? progress, CancellationToken ct)
     {
         lock (_maintenance)
         {
-            Volatile.Write(ref _state, (int)VectorIndexState.Building);
+            bool first = State != VectorIndexState.Ready;
+            if (first)
+            {
+                Volatile.Write(ref _state, (int)VectorIndexState.Building);
+            }
+
             var clock = Stopwatch.StartNew();
             try
             {
-                long slots = data.SlotCount;
-                var rows = data.Slots[..(int)slots];
+                long slots = _data.SlotCount;
+                var rows = _data.Slots[..(int)slots];
+                long horizon = _horizon();
                 var rowIds = new List<long>();
                 foreach (var row in rows)
                 {
-                    if (row is not null && row.DeletedSeq == 0 && row.Values[ColumnOrdinal] is not null)
+                    if (row is not null && Indexable(row, horizon))
                     {
                         rowIds.Add(row.RowId);
+                        if (row.DeletedSeq != 0)
+                        {
+                            // Deleted, but some snapshot still sees it: tombstoned once the horizon passes.
+                            _deletes.Enqueue((row.RowId, row.DeletedSeq));
+                        }
                     }
                 }
 
@@ -137,88 +189,176 @@ public sealed class VectorIndex
                     graph.Build(vectors, rowIds.Count, labels, threads, progress, ct);
                 }
 
-                long[] map = new long[Math.Max(1024, rowIds.Count * 2)];
-                Array.Fill(map, -1L);
-                rowIds.CopyTo(map);
-                Volatile.Write(ref _rowIds, map);
-                Volatile.Write(ref _indexedSlots, slots);
-                Volatile.Write(ref _graph, graph);
+                Volatile.Write(ref _current, new IndexedGraph(graph, rowIds, slots));
                 Volatile.Write(ref _state, (int)VectorIndexState.Ready);
+                Consolidations = 0;
                 BuildTime = clock.Elapsed;
             }
-            catch
+            catch when (first)
             {
                 Volatile.Write(ref _state, (int)VectorIndexState.NotBuilt);
                 throw;
             }
-        }
 
-        CatchUp(data);
+            // Rows committed or deleted during the build are inserted or tombstoned by the maintenance below.
+            MaintainLocked(consolidate: false, Environment.ProcessorCount);
+        }
     }
 
     /// <summary>
-    /// Inserts the rows committed since the watermark into the graph (FreshDiskANN insert, in parallel for large batches)
-    /// and advances the watermark. A no-op until the graph is built.
+    /// Index maintenance: inserts the rows committed since the watermark (FreshDiskANN insert, in parallel for large
+    /// batches), tombstones the points of rows no snapshot can see any more, and consolidates when the tombstones reach
+    /// <see cref="ConsolidateFraction"/> of the points (always, when <paramref name="consolidate"/> is set: VACUUM).
+    /// A no-op until the graph is built.
     /// </summary>
-    public void CatchUp(TableData data)
+    public void Maintain(bool consolidate = false)
     {
         lock (_maintenance)
         {
-            var graph = Graph;
-            long start = IndexedSlots;
-            long end = data.SlotCount;
-            if (graph is null || State != VectorIndexState.Ready || start >= end)
-            {
-                return;
-            }
-
-            var rows = data.Slots;
-            var batch = new List<RowVersion>();
-            for (long i = start; i < end && i < rows.Length; i++)
-            {
-                if (rows[(int)i] is { DeletedSeq: 0 } row && row.Values[ColumnOrdinal] is not null)
-                {
-                    batch.Add(row);
-                }
-            }
-
-            EnsureCapacity(graph.Count + batch.Count);
-            var map = Volatile.Read(ref _rowIds);
-            if (batch.Count >= 256)
-            {
-                var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
-                Parallel.ForEach(batch, parallel, () => new float[Dimensions], (row, _, buffer) =>
-                {
-                    InsertRow(graph, map, row, buffer);
-                    return buffer;
-                }, _ => { });
-            }
-            else
-            {
-                float[] buffer = new float[Dimensions];
-                foreach (var row in batch)
-                {
-                    InsertRow(graph, map, row, buffer);
-                }
-            }
-
-            Volatile.Write(ref _indexedSlots, end);
+            MaintainLocked(consolidate, Environment.ProcessorCount);
         }
     }
 
-    /// <summary>Runs <see cref="CatchUp"/> on the thread pool unless a run is already pending.</summary>
-    public void ScheduleCatchUp(TableData data)
+    /// <summary>Runs <see cref="Maintain"/> (without forcing a consolidation) unless other maintenance holds the index.</summary>
+    public void TryMaintain()
     {
-        if (Interlocked.Exchange(ref _catchUpScheduled, 1) == 1)
+        if (_maintenance.TryEnter())
+        {
+            try
+            {
+                MaintainLocked(consolidate: false, Environment.ProcessorCount);
+            }
+            finally
+            {
+                _maintenance.Exit();
+            }
+        }
+    }
+
+    /// <summary>Runs <see cref="Maintain"/> on the thread pool unless a run is already pending.</summary>
+    public void ScheduleMaintenance()
+    {
+        if (Interlocked.Exchange(ref _maintenanceScheduled, 1) == 1)
         {
             return;
         }
 
         _ = Task.Run(() =>
         {
-            Volatile.Write(ref _catchUpScheduled, 0);
-            CatchUp(data);
+            Volatile.Write(ref _maintenanceScheduled, 0);
+            Maintain();
         });
+    }
+
+    /// <summary>Queues the index maintenance for a committed delete of row <paramref name="rowId"/> at <paramref name="deletedSeq"/>. Commit lock held.</summary>
+    internal void RowDeleted(long rowId, long deletedSeq)
+    {
+        if (State != VectorIndexState.NotBuilt)
+        {
+            _deletes.Enqueue((rowId, deletedSeq));
+        }
+    }
+
+    /// <summary>Whether the queue holds deletes not yet applied to the graph.</summary>
+    public bool HasPendingDeletes => !_deletes.IsEmpty;
+
+    private void MaintainLocked(bool consolidate, int threads)
+    {
+        if (Current is not { } current || State != VectorIndexState.Ready)
+        {
+            return;
+        }
+
+        long horizon = _horizon();
+        CatchUpLocked(current, horizon, threads);
+        ApplyDeletesLocked(current, horizon);
+        var graph = current.Graph;
+        int deleted = graph.DeletedCount;
+        if (deleted > 0 && (consolidate || (deleted >= MinConsolidation && deleted >= graph.Count * ConsolidateFraction)))
+        {
+            graph.Consolidate(threads);
+            Consolidations++;
+        }
+    }
+
+    /// <summary>Inserts the rows between the watermark and the table's end that some snapshot may still see.</summary>
+    private void CatchUpLocked(IndexedGraph current, long horizon, int threads)
+    {
+        var graph = current.Graph;
+        long start = current.Watermark;
+        long end = _data.SlotCount;
+        if (start >= end)
+        {
+            return;
+        }
+
+        var rows = _data.Slots;
+        var batch = new List<RowVersion>();
+        for (long i = start; i < end && i < rows.Length; i++)
+        {
+            if (rows[(int)i] is { } row && Indexable(row, horizon))
+            {
+                batch.Add(row);
+
+                // Deleted, but some snapshot still sees it: indexed now, tombstoned once the horizon passes.
+                if (row.DeletedSeq != 0)
+                {
+                    _deletes.Enqueue((row.RowId, row.DeletedSeq));
+                }
+            }
+        }
+
+        current.EnsureCapacity(graph.Count + batch.Count, end);
+        if (batch.Count >= ParallelInsertBatch && threads > 1)
+        {
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads };
+            Parallel.ForEach(batch, parallel, () => new float[Dimensions], (row, _, buffer) =>
+            {
+                InsertRow(current, row, buffer);
+                return buffer;
+            }, _ => { });
+        }
+        else
+        {
+            float[] buffer = new float[Dimensions];
+            foreach (var row in batch)
+            {
+                InsertRow(current, row, buffer);
+            }
+        }
+
+        current.Advance(end);
+    }
+
+    /// <summary>Tombstones the points of queued deleted rows that no snapshot can see any more.</summary>
+    private void ApplyDeletesLocked(IndexedGraph current, long horizon)
+    {
+        while (_deletes.TryPeek(out var next) && next.DeletedSeq <= horizon)
+        {
+            _deletes.TryDequeue(out _);
+
+            // A row above the watermark is not a point yet; the catch-up skips it or queues it again.
+            if (current.TryGetPoint(next.RowId, out uint point))
+            {
+                current.Unmap(next.RowId, point);
+                current.Graph.Delete(point);
+            }
+        }
+    }
+
+    /// <summary>A row the graph should hold: it has a vector and is not dead to every snapshot.</summary>
+    private bool Indexable(RowVersion row, long horizon)
+    {
+        long deleted = row.DeletedSeq;
+        return row.Values[ColumnOrdinal] is not null && (deleted == 0 || deleted > horizon);
+    }
+
+    private void InsertRow(IndexedGraph current, RowVersion row, float[] buffer)
+    {
+        CopyVector(row.Values[ColumnOrdinal]!, buffer);
+        var graph = current.Graph;
+        uint point = LabelOrdinal >= 0 ? graph.Insert(buffer, LabelValues.Distinct(row.Values[LabelOrdinal])) : graph.Insert(buffer);
+        current.Map(point, row.RowId);
     }
 
     /// <summary>Copies a <c>vector</c> (float[]) or <c>halfvec</c> (Half[]) value into <paramref name="destination"/>.</summary>
@@ -241,24 +381,143 @@ public sealed class VectorIndex
         }
     }
 
-    private void InsertRow(VamanaIndex graph, long[] map, RowVersion row, float[] buffer)
+    /// <summary>
+    /// Writes the index for a checkpoint: a header (magic, version, index OID, metric, dimensions, watermark, point count),
+    /// the point → row map, then the graph (<see cref="VamanaIndex.Save"/>). Returns false, writing nothing, while the
+    /// index is not built. Inserts and deletes wait while it writes; searches go on.
+    /// </summary>
+    public bool Save(Stream destination)
     {
-        CopyVector(row.Values[ColumnOrdinal]!, buffer);
-        uint point = LabelOrdinal >= 0 ? graph.Insert(buffer, LabelValues.Distinct(row.Values[LabelOrdinal])) : graph.Insert(buffer);
-        Volatile.Write(ref map[point], row.RowId);
+        lock (_maintenance)
+        {
+            if (Current is not { } current || State != VectorIndexState.Ready)
+            {
+                return false;
+            }
+
+            int count = current.Graph.Count;
+            Span<byte> header = stackalloc byte[8 + (5 * sizeof(int)) + (2 * sizeof(long))];
+            FileMagic.CopyTo(header);
+            BinaryPrimitives.WriteInt32LittleEndian(header[8..], FileVersion);
+            BinaryPrimitives.WriteUInt32LittleEndian(header[12..], Info.Oid);
+            BinaryPrimitives.WriteInt32LittleEndian(header[16..], (int)Metric);
+            BinaryPrimitives.WriteInt32LittleEndian(header[20..], Dimensions);
+            BinaryPrimitives.WriteInt32LittleEndian(header[24..], LabelOrdinal);
+            BinaryPrimitives.WriteInt64LittleEndian(header[28..], current.Watermark);
+            BinaryPrimitives.WriteInt64LittleEndian(header[36..], count);
+            destination.Write(header);
+            WriteLongs(destination, current.RowIds(count));
+            current.Graph.Save(destination);
+            return true;
+        }
     }
 
-    private void EnsureCapacity(long points)
+    /// <summary>
+    /// Loads an index written by <see cref="Save"/> at a checkpoint and makes it Ready: points whose rows no longer exist
+    /// or are dead to every snapshot are tombstoned, and the rows committed after the watermark are inserted by the next
+    /// maintenance (which the caller schedules).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is damaged or belongs to another index definition.</exception>
+    public void Load(Stream source)
     {
-        var map = _rowIds;
-        if (points <= map.Length)
+        lock (_maintenance)
         {
-            return;
-        }
+            Span<byte> header = stackalloc byte[8 + (5 * sizeof(int)) + (2 * sizeof(long))];
+            source.ReadExactly(header);
+            if (!header[..8].SequenceEqual(FileMagic) || BinaryPrimitives.ReadInt32LittleEndian(header[8..]) != FileVersion)
+            {
+                throw new InvalidDataException($"index file of \"{Info.Name}\" has a bad header");
+            }
 
-        long[] grown = new long[Math.Max(points, map.Length * 2L)];
-        Array.Fill(grown, -1L);
-        map.CopyTo(grown, 0);
-        Volatile.Write(ref _rowIds, grown);
+            if (BinaryPrimitives.ReadUInt32LittleEndian(header[12..]) != Info.Oid
+                || BinaryPrimitives.ReadInt32LittleEndian(header[16..]) != (int)Metric
+                || BinaryPrimitives.ReadInt32LittleEndian(header[20..]) != Dimensions
+                || BinaryPrimitives.ReadInt32LittleEndian(header[24..]) != LabelOrdinal)
+            {
+                throw new InvalidDataException($"index file of \"{Info.Name}\" belongs to another index definition");
+            }
+
+            long watermark = BinaryPrimitives.ReadInt64LittleEndian(header[28..]);
+            long count = BinaryPrimitives.ReadInt64LittleEndian(header[36..]);
+            if (count < 0 || count > int.MaxValue || watermark < 0)
+            {
+                throw new InvalidDataException($"index file of \"{Info.Name}\" has a bad header");
+            }
+
+            long[] rowIds = new long[count];
+            ReadLongs(source, rowIds);
+            var graph = VamanaIndex.Load(source);
+            if (graph.Count != count || graph.Dimensions != Dimensions || graph.Metric != Metric)
+            {
+                throw new InvalidDataException($"index file of \"{Info.Name}\" holds a graph that does not match its map");
+            }
+
+            // Points of rows that are gone (deleted before the checkpoint's rows were written, or by the replayed log)
+            // are tombstoned; the map never names a row twice.
+            var seen = new HashSet<long>();
+            long horizon = _horizon();
+            for (uint point = 0; point < count; point++)
+            {
+                long rowId = rowIds[point];
+                if (rowId == IndexedGraph.NoRow)
+                {
+                    continue;
+                }
+
+                if (rowId < 0 || rowId >= watermark || !seen.Add(rowId))
+                {
+                    throw new InvalidDataException($"index file of \"{Info.Name}\" maps point {point} to row {rowId}");
+                }
+
+                var row = _data.Get(rowId);
+                if (row is null || !Indexable(row, horizon))
+                {
+                    rowIds[point] = IndexedGraph.NoRow;
+                    if (!graph.IsDeleted(point))
+                    {
+                        graph.Delete(point);
+                    }
+                }
+                else if (row.DeletedSeq != 0)
+                {
+                    _deletes.Enqueue((rowId, row.DeletedSeq));
+                }
+            }
+
+            Volatile.Write(ref _current, new IndexedGraph(graph, rowIds, watermark));
+            Volatile.Write(ref _state, (int)VectorIndexState.Ready);
+        }
+    }
+
+    private static void WriteLongs(Stream destination, ReadOnlySpan<long> values)
+    {
+        byte[] buffer = new byte[64 * 1024];
+        while (!values.IsEmpty)
+        {
+            int n = Math.Min(values.Length, buffer.Length / sizeof(long));
+            for (int i = 0; i < n; i++)
+            {
+                BinaryPrimitives.WriteInt64LittleEndian(buffer.AsSpan(i * sizeof(long)), values[i]);
+            }
+
+            destination.Write(buffer, 0, n * sizeof(long));
+            values = values[n..];
+        }
+    }
+
+    private static void ReadLongs(Stream source, Span<long> values)
+    {
+        byte[] buffer = new byte[64 * 1024];
+        while (!values.IsEmpty)
+        {
+            int n = Math.Min(values.Length, buffer.Length / sizeof(long));
+            source.ReadExactly(buffer, 0, n * sizeof(long));
+            for (int i = 0; i < n; i++)
+            {
+                values[i] = BinaryPrimitives.ReadInt64LittleEndian(buffer.AsSpan(i * sizeof(long)));
+            }
+
+            values = values[n..];
+        }
     }
 }

@@ -407,7 +407,7 @@ public sealed partial class SqlSession
         Database.IndexBuilds[info.Oid] = progress;
         try
         {
-            var build = Task.Run(() => index.Build(table.Data, Environment.ProcessorCount, progress, ct), ct);
+            var build = Task.Run(() => index.Build(Environment.ProcessorCount, progress, ct), ct);
             int reported = 0;
             while (await Task.WhenAny(build, Task.Delay(250, ct)) != build)
             {
@@ -420,6 +420,7 @@ public sealed partial class SqlSession
             }
 
             await build;
+            Database.RequestCheckpoint();
         }
         catch (Exception e) when (e is OperationCanceledException or InvalidOperationException or ArgumentException or OutOfMemoryException)
         {

@@ -123,12 +123,24 @@ public sealed partial class SqlSession
             case ExplainStatement explain:
                 return await ExplainAsync(explain, prepared, ctx, ct);
             case VacuumStatement v:
-                foreach (var t in v.Tables)
                 {
-                    RequireTable(t);
+                    var vacuumed = v.Tables.Select(t => RequireTable(t).Oid).ToArray();
+                    if (v.AnalyzeOnly)
+                    {
+                        return StatementResult.Command("ANALYZE");
+                    }
+
+                    if (Transaction is not null)
+                    {
+                        throw new SqlException(SqlState.ActiveSqlTransaction, "VACUUM cannot run inside a transaction block");
+                    }
+
+                    // The statement's own snapshot is not needed: let the vacuum horizon move past it.
+                    ReleaseSnapshot();
+                    await Task.Run(() => Database.Vacuum(consolidate: true, vacuumed.Length > 0 ? vacuumed : null), ct);
+                    return StatementResult.Command("VACUUM");
                 }
 
-                return StatementResult.Command(v.AnalyzeOnly ? "ANALYZE" : "VACUUM");
             case CheckpointStatement:
                 await Database.CheckpointAsync(ct);
                 return StatementResult.Command("CHECKPOINT");
@@ -144,7 +156,8 @@ public sealed partial class SqlSession
                 }
 
                 return StatementResult.Command("LOCK TABLE");
-            case ReindexStatement:
+            case ReindexStatement reindex:
+                await ReindexAsync(reindex, ct);
                 return StatementResult.Command("REINDEX");
             case AlterTableStatement:
                 throw new SqlException(SqlState.FeatureNotSupported, "ALTER TABLE is not supported yet");
@@ -152,6 +165,37 @@ public sealed partial class SqlSession
                 return StatementResult.Command("");
             default:
                 throw new SqlException(SqlState.FeatureNotSupported, $"statement not supported: {prepared.Statement.GetType().Name}");
+        }
+    }
+
+    /// <summary>
+    /// REINDEX INDEX | TABLE: builds each named diskann index afresh from its table's rows and swaps it in; the old graph
+    /// answers queries until then. Unique indexes are always exact, so there is nothing to rebuild for them.
+    /// </summary>
+    private async ValueTask ReindexAsync(ReindexStatement reindex, CancellationToken ct)
+    {
+        var catalog = Database.Catalog;
+        uint tableOid;
+        uint? indexOid = null;
+        if (reindex.IsTable)
+        {
+            tableOid = RequireTable(reindex.Name).Oid;
+        }
+        else
+        {
+            var found = catalog.FindIndex(reindex.Name.Name)
+                ?? throw new SqlException(SqlState.UndefinedTable, $"relation \"{reindex.Name}\" does not exist", reindex.Name.Position);
+            tableOid = found.Table.Oid;
+            indexOid = found.Index.Oid;
+        }
+
+        foreach (var index in Database.GetTable(tableOid).VectorIndexes)
+        {
+            if (indexOid is null || index.Info.Oid == indexOid)
+            {
+                await Task.Run(() => index.Build(Environment.ProcessorCount, null, ct), ct);
+                Database.RequestCheckpoint();
+            }
         }
     }
 

@@ -12,7 +12,7 @@ namespace AnnSql.Sql.Session;
 /// One client session: settings, the current transaction (explicit or none), prepared statements created with PREPARE, and
 /// statement execution. Not thread-safe: a connection runs one statement at a time.
 /// </summary>
-public sealed partial class SqlSession
+public sealed partial class SqlSession : IDisposable
 {
     private readonly Dictionary<string, PreparedStatement> _sqlPrepared = new(StringComparer.Ordinal);
 
@@ -22,6 +22,7 @@ public sealed partial class SqlSession
         User = user;
         DatabaseName = databaseName;
         ProcessId = id;
+        SessionId = id;
         Settings.SetSessionDefault("session_authorization", user);
         Settings.PendingReports.Clear();
     }
@@ -31,6 +32,15 @@ public sealed partial class SqlSession
     public string User { get; }
 
     public string DatabaseName { get; }
+
+    /// <summary>This session's number within its database (unique while the database runs).</summary>
+    public int SessionId { get; }
+
+    /// <summary>
+    /// The oldest snapshot this session may still read with (0 for none): taken by its first statement and kept until
+    /// <see cref="ReleaseSnapshot"/> runs outside a transaction block. Guarded by the database's snapshot lock.
+    /// </summary>
+    internal long HeldSnapshot { get; set; }
 
     /// <summary>The backend process id reported in BackendKeyData and by pg_backend_pid().</summary>
     public int ProcessId { get; set; }
@@ -129,7 +139,7 @@ public sealed partial class SqlSession
             Bind(prepared, prepared.ParameterTypes);
         }
 
-        var context = new QueryContext(this, parameters, Database.VisibleSequence, ct);
+        var context = new QueryContext(this, parameters, Database.TakeSnapshot(this), ct);
         try
         {
             return await ExecuteStatementAsync(prepared, context, ct);
@@ -139,6 +149,26 @@ public sealed partial class SqlSession
             MarkFailed();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Says that the rows of the statements run so far have been consumed. Outside a transaction block this releases the
+    /// session's snapshot, so the versions only it kept can be vacuumed; inside one, the block keeps its first snapshot
+    /// until it ends.
+    /// </summary>
+    public void ReleaseSnapshot()
+    {
+        if (Transaction is null && HeldSnapshot != 0)
+        {
+            Database.ReleaseSnapshot(this);
+        }
+    }
+
+    /// <summary>Ends the session: releases its snapshot and forgets it.</summary>
+    public void Dispose()
+    {
+        Database.ReleaseSnapshot(this);
+        Database.EndSession(this);
     }
 
     /// <summary>Records that the current statement failed: an explicit transaction becomes failed (25P02 until ROLLBACK).</summary>

@@ -21,4 +21,8 @@ public static class StorageMetrics
     /// <summary>Bytes written to WAL segment files, record headers included (<c>annsql.wal.bytes</c>).</summary>
     public static readonly Counter<long> WalBytes = Meter.CreateCounter<long>(
         "annsql.wal.bytes", unit: "By", description: "Bytes written to the write-ahead log.");
+
+    /// <summary>Duration of each checkpoint, rows and index files included, in seconds (<c>annsql.checkpoint.duration</c>).</summary>
+    public static readonly Histogram<double> CheckpointDuration = Meter.CreateHistogram<double>(
+        "annsql.checkpoint.duration", unit: "s", description: "Duration of checkpoints.");
 }

@@ -155,7 +155,7 @@ public sealed class VectorIndexScanNode(
             : Dimensions(q) != vectorIndex.Dimensions ? "query dimensions differ"
             : k < 0 || keep > int.MaxValue / 4 ? "no usable LIMIT"
             : null;
-        if (report.Fallback is not null || vectorIndex!.Graph is not { } graph)
+        if (report.Fallback is not null || vectorIndex!.Current is not { } indexed)
         {
             report.Strategy = IndexScanStrategy.ExactScan;
             foreach (var row in exact.Execute(ctx, outer))
@@ -175,31 +175,9 @@ public sealed class VectorIndexScanNode(
         int searchList = SearchListSize(ctx.Session.Settings, want);
         report.SearchListSize = searchList;
         int[]? wanted = Decide(eval, vectorIndex, searchList, report);
-        var scan = new ScanState(ctx, eval, runtime.Data, vectorIndex, graph, q!, distance, want, ctx.Session.Transaction?.Find(table.Oid));
+        var scan = new ScanState(ctx, eval, runtime.Data, vectorIndex, indexed, q!, distance, want, ctx.Session.Transaction?.Find(table.Oid));
         bool growList = !string.Equals(ctx.Session.Settings.Get("diskann.iterative_search", false), "off", StringComparison.OrdinalIgnoreCase);
-        bool complete;
-        switch (report.Strategy)
-        {
-            case IndexScanStrategy.LabelPostingScan:
-                complete = ScanPostings(scan, wanted!, report);
-                break;
-            case IndexScanStrategy.FilteredGraphSearch:
-                long budget = Math.Max(searchList, report.EstimatedRows / 8);
-                complete = WalkGraph(scan, wanted, searchList, budget, growList, report);
-                if (!complete)
-                {
-                    // A filtered walk that cannot find k rows ends in the exact scan of the labels' posting lists.
-                    (report.Abandoned, report.Fallback) = (report.Fallback, null);
-                    scan.Candidates.Clear();
-                    complete = ScanPostings(scan, wanted!, report);
-                }
-
-                break;
-            default:
-                complete = WalkGraph(scan, null, searchList, Math.Max(searchList, graph.Count / 8), growList, report);
-                break;
-        }
-
+        bool complete = SearchIndex(scan, wanted, searchList, growList, report);
         if (complete)
         {
             AddUnindexedRows(scan);
@@ -224,6 +202,34 @@ public sealed class VectorIndexScanNode(
         {
             long rowId = candidates[(int)i].RowId;
             yield return rowId >= 0 ? runtime.Data.Get(rowId)!.Values : scan.Pending!.Inserted[PendingTableChanges.PendingIndex(rowId)]!;
+        }
+    }
+
+    /// <summary>
+    /// Collects the indexed candidates with the chosen strategy; false when the index could not supply k rows. Holds a
+    /// read scope on the graph throughout: point ids and posting lists are looked up after the graph returns them, and
+    /// consolidation must not recycle them meanwhile.
+    /// </summary>
+    private bool SearchIndex(ScanState scan, int[]? wanted, int searchList, bool growList, Report report)
+    {
+        using var scope = scan.Graph.EnterReadScope();
+        switch (report.Strategy)
+        {
+            case IndexScanStrategy.LabelPostingScan:
+                return ScanPostings(scan, wanted!, report);
+            case IndexScanStrategy.FilteredGraphSearch:
+                long budget = Math.Max(searchList, report.EstimatedRows / 8);
+                if (WalkGraph(scan, wanted, searchList, budget, growList, report))
+                {
+                    return true;
+                }
+
+                // A filtered walk that cannot find k rows ends in the exact scan of the labels' posting lists.
+                (report.Abandoned, report.Fallback) = (report.Fallback, null);
+                scan.Candidates.Clear();
+                return ScanPostings(scan, wanted!, report);
+            default:
+                return WalkGraph(scan, null, searchList, Math.Max(searchList, scan.Graph.Count / 8), growList, report);
         }
     }
 
@@ -265,7 +271,7 @@ public sealed class VectorIndexScanNode(
                         continue;
                     }
 
-                    switch (scan.Accept(scan.Index.RowIdOf(ids[i]), check))
+                    switch (scan.Accept(scan.Indexed.RowIdOf(ids[i]), check))
                     {
                         case Acceptance.Accepted:
                             break;
@@ -281,7 +287,9 @@ public sealed class VectorIndexScanNode(
                     return true;
                 }
 
-                if (found < searchList || searchList >= graph.Count)
+                // Tombstoned points take places in ℒ without being returned, so a short result alone does not mean
+                // the graph is exhausted: only a list as long as the graph does.
+                if (searchList >= graph.Count)
                 {
                     report.Fallback = "fewer than k rows found in the graph";
                     return false;
@@ -323,7 +331,7 @@ public sealed class VectorIndexScanNode(
                         continue;
                     }
 
-                    removed += scan.Accept(scan.Index.RowIdOf(point), residual) == Acceptance.Filtered ? 1 : 0;
+                    removed += scan.Accept(scan.Indexed.RowIdOf(point), residual) == Acceptance.Filtered ? 1 : 0;
                     scan.Trim();
                 }
             }
@@ -341,7 +349,7 @@ public sealed class VectorIndexScanNode(
                         continue;
                     }
 
-                    removed += scan.Accept(scan.Index.RowIdOf(point), residual) == Acceptance.Filtered ? 1 : 0;
+                    removed += scan.Accept(scan.Indexed.RowIdOf(point), residual) == Acceptance.Filtered ? 1 : 0;
                     scan.Trim();
                 }
             }
@@ -481,18 +489,21 @@ public sealed class VectorIndexScanNode(
     }
 
     /// <summary>One execution's inputs and its candidate list of (exact distance, row id).</summary>
-    private sealed class ScanState(QueryContext ctx, EvalContext eval, TableData data, VectorIndex index, VamanaIndex graph, object query,
+    private sealed class ScanState(QueryContext ctx, EvalContext eval, TableData data, VectorIndex index, IndexedGraph indexed, object query,
         Func<object, object, double> distance, int want, PendingTableChanges? pending)
     {
         public QueryContext Context { get; } = ctx;
 
         public VectorIndex Index { get; } = index;
 
-        public VamanaIndex Graph { get; } = graph;
+        /// <summary>The index generation this scan reads: graph, point → row map and watermark together.</summary>
+        public IndexedGraph Indexed { get; } = indexed;
+
+        public VamanaIndex Graph { get; } = indexed.Graph;
 
         public TableData Data { get; } = data;
 
-        public long Watermark { get; } = index.IndexedSlots;
+        public long Watermark { get; } = indexed.Watermark;
 
         public int Want { get; } = want;
 

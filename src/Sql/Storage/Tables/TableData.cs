@@ -60,6 +60,26 @@ public sealed class TableData
         return rowId >= 0 && rowId < Math.Min(SlotCount, slots.Length) ? slots[rowId] : null;
     }
 
+    /// <summary>
+    /// Empties the slots of row versions deleted at or before <paramref name="horizon"/> (no snapshot can see them any
+    /// more); their row ids are not reused. Returns how many were removed. Caller holds the commit lock.
+    /// </summary>
+    internal long RemoveDead(long horizon)
+    {
+        var slots = _slots;
+        long removed = 0;
+        for (long i = 0; i < _count; i++)
+        {
+            if (slots[i] is { } row && row.DeletedSeq != 0 && row.DeletedSeq <= horizon)
+            {
+                Volatile.Write(ref slots[i], null);
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
     /// <summary>Removes every row (TRUNCATE): replaces the slot array. Caller holds the commit lock.</summary>
     internal void Clear()
     {

@@ -3,14 +3,20 @@ using AnnSql.Sql.Indexing;
 
 namespace AnnSql.Sql.Storage.Tables;
 
-/// <summary>A table's live state: its committed rows, the unique indexes enforcing its constraints, and its diskann indexes.</summary>
-public sealed class TableRuntime(TableInfo info)
+/// <summary>
+/// A table's live state: its committed rows, the unique indexes enforcing its constraints, and its diskann indexes.
+/// <paramref name="horizon"/> gives the vacuum horizon (the oldest snapshot in use) to the indexes' maintenance.
+/// </summary>
+public sealed class TableRuntime(TableInfo info, Func<long> horizon)
 {
     public TableInfo Info { get; set; } = info;
 
     public TableData Data { get; } = new();
 
     public List<UniqueIndex> UniqueIndexes { get; } = [];
+
+    /// <summary>Deleted row versions still in their slots (vacuum removes them). Changed under the commit lock.</summary>
+    public long DeadRows { get; set; }
 
     /// <summary>The diskann (vector) indexes; replaced as a whole, so readers may hold the list they read.</summary>
     public IReadOnlyList<VectorIndex> VectorIndexes { get; private set; } = [];
@@ -34,7 +40,7 @@ public sealed class TableRuntime(TableInfo info)
 
             if (reset || !current.TryGetValue(index.Oid, out var runtime))
             {
-                runtime = new VectorIndex(index, Info, Data);
+                runtime = new VectorIndex(index, Info, Data, horizon);
                 unbuilt.Add(runtime);
             }
 
