@@ -86,29 +86,17 @@ public sealed class CrashAndErrorTests
     public async Task Wrong_message_length_is_fatal_08P01_and_closes_the_connection(int length)
     {
         await using var server = await AnnSqlServer.StartAsync();
-        using var client = new System.Net.Sockets.TcpClient();
-        await client.ConnectAsync("127.0.0.1", server.Port);
-        await using var stream = client.GetStream();
-        stream.ReadTimeout = 30_000;
-
-        byte[] parameters = System.Text.Encoding.UTF8.GetBytes("user\0postgres\0database\0postgres\0\0");
-        byte[] startup = new byte[8 + parameters.Length];
-        BinaryPrimitives.WriteInt32BigEndian(startup, startup.Length);
-        BinaryPrimitives.WriteInt32BigEndian(startup.AsSpan(4), 196608);
-        parameters.CopyTo(startup, 8);
-        await stream.WriteAsync(startup);
-        while ((await ReadMessageAsync(stream)).Tag != 'Z')
-        {
-        }
+        await using var client = await RawPgClient.ConnectAsync(server.Port);
+        var stream = client.Stream;
 
         byte[] query = new byte[5];
         query[0] = (byte)'Q';
         BinaryPrimitives.WriteInt32BigEndian(query.AsSpan(1), length);
         await stream.WriteAsync(query);
 
-        var (tag, body) = await ReadMessageAsync(stream);
+        var (tag, body) = await client.ReadMessageAsync();
         Assert.Equal('E', tag);
-        var fields = ErrorFields(body);
+        var fields = RawPgClient.ErrorFields(body);
         Assert.Equal("FATAL", fields['S']);
         Assert.Equal("08P01", fields['C']);
         Assert.Equal(0, await stream.ReadAsync(new byte[1]));
@@ -117,28 +105,5 @@ public sealed class CrashAndErrorTests
         await using var source = server.CreateDataSource();
         await using var conn = await source.OpenConnectionAsync();
         Assert.Equal(1, await new NpgsqlCommand("SELECT 1", conn).ExecuteScalarAsync());
-    }
-
-    private static async Task<(char Tag, byte[] Body)> ReadMessageAsync(Stream stream)
-    {
-        byte[] header = new byte[5];
-        await stream.ReadExactlyAsync(header);
-        byte[] body = new byte[BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(1)) - 4];
-        await stream.ReadExactlyAsync(body);
-        return ((char)header[0], body);
-    }
-
-    private static Dictionary<char, string> ErrorFields(byte[] body)
-    {
-        var fields = new Dictionary<char, string>();
-        int i = 0;
-        while (body[i] != 0)
-        {
-            int end = Array.IndexOf(body, (byte)0, i + 1);
-            fields[(char)body[i]] = System.Text.Encoding.UTF8.GetString(body, i + 1, end - i - 1);
-            i = end + 1;
-        }
-
-        return fields;
     }
 }

@@ -11,9 +11,22 @@ namespace AnnSql.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed partial class AnnSqlServer : IAsyncDisposable
 {
+    private readonly string[] _extraArguments;
     private Process? _process;
 
-    private AnnSqlServer(string dataDirectory) => DataDirectory = dataDirectory;
+    private AnnSqlServer(string dataDirectory, string[] extraArguments)
+    {
+        DataDirectory = dataDirectory;
+        _extraArguments = extraArguments;
+    }
+
+    /// <summary>Time from starting the process to its "listening on" line (recovery included) at the last start.</summary>
+    public TimeSpan StartupTime { get; private set; }
+
+    /// <summary>Everything the server wrote to stdout since its last start.</summary>
+    public string Output => _output.ToString();
+
+    private readonly System.Text.StringBuilder _output = new();
 
     public string DataDirectory { get; }
 
@@ -24,10 +37,11 @@ public sealed partial class AnnSqlServer : IAsyncDisposable
 
     public string ConnectionString => $"Host=127.0.0.1;Port={Port};Username=postgres;Database=postgres;Pooling=false;Timeout=30;Command Timeout=120";
 
-    public static async Task<AnnSqlServer> StartAsync()
+    /// <summary>Starts a server on a new data directory; <paramref name="extraArguments"/> (e.g. <c>--CheckpointWalBytes=...</c>) apply to every start.</summary>
+    public static async Task<AnnSqlServer> StartAsync(params string[] extraArguments)
     {
         var dir = Path.Combine(Path.GetTempPath(), "annsql-test-" + Guid.NewGuid().ToString("N"));
-        var server = new AnnSqlServer(dir);
+        var server = new AnnSqlServer(dir, extraArguments);
         await server.RestartAsync();
         return server;
     }
@@ -41,9 +55,15 @@ public sealed partial class AnnSqlServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { dll, "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", DataDirectory })
+        foreach (var a in new[] { dll, "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", DataDirectory }.Concat(_extraArguments))
         {
             psi.ArgumentList.Add(a);
+        }
+
+        var clock = Stopwatch.StartNew();
+        lock (_output)
+        {
+            _output.Clear();
         }
 
         _process = Process.Start(psi)!;
@@ -52,6 +72,11 @@ public sealed partial class AnnSqlServer : IAsyncDisposable
         var errors = new System.Text.StringBuilder();
         _process.OutputDataReceived += (_, e) =>
         {
+            lock (_output)
+            {
+                _output.AppendLine(e.Data);
+            }
+
             if (e.Data is not null && ListeningLine().Match(e.Data) is { Success: true } m)
             {
                 ready.TrySetResult(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
@@ -68,6 +93,7 @@ public sealed partial class AnnSqlServer : IAsyncDisposable
         _process.BeginErrorReadLine();
         _process.Exited += (_, _) => http.TrySetException(new InvalidOperationException("annsql exited: " + errors));
         Port = await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        StartupTime = clock.Elapsed;
         HttpPort = await http.Task.WaitAsync(TimeSpan.FromSeconds(60));
     }
 
@@ -87,6 +113,20 @@ public sealed partial class AnnSqlServer : IAsyncDisposable
     {
         _process!.Kill(entireProcessTree: true);
         _process.WaitForExit();
+    }
+
+    /// <summary>Stops the server with SIGTERM (a graceful shutdown: it checkpoints) and waits for it to exit.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -36,6 +36,28 @@ public static class ExactNeighbours
         return correct / (double)k;
     }
 
+    /// <summary>
+    /// Recall@k of <paramref name="ids"/> for query <paramref name="q"/> under L2, against the exact top-k recomputed over
+    /// the base rows <paramref name="present"/> marks (row id = base index); ties at the k-th distance count as correct.
+    /// </summary>
+    public static double RecallAmong(MnistDataset data, int q, IReadOnlyList<long> ids, bool[] present, int k = 10)
+    {
+        var query = data.Queries[q];
+        var nearest = new List<(float Distance, int Id)>();
+        for (int i = 0; i < present.Length; i++)
+        {
+            if (present[i])
+            {
+                nearest.Add((MnistDataset.SquaredDistance(query, data.Base[i]), i));
+            }
+        }
+
+        nearest.Sort();
+        var top = nearest.Take(k).ToList();
+        return MnistDataset.RecallAtK(ids, top.Select(t => t.Id).ToList(), top.Select(t => t.Distance).ToList(), k,
+            id => id >= 0 && id < data.Base.Length ? MnistDataset.SquaredDistance(query, data.Base[id]) : float.PositiveInfinity);
+    }
+
     private static double Sum(float[] a, float[] b, Func<double, double, double> f)
     {
         double s = 0;

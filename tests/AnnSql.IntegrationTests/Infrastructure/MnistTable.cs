@@ -20,10 +20,14 @@ public static class MnistTable
     }
 
     /// <summary>Copies base rows <paramref name="from"/>..<paramref name="to"/>-1 with binary COPY; returns the reported row count.</summary>
-    public static async Task<ulong> CopyAsync(NpgsqlConnection conn, MnistDataset data, int from, int to, string table = "mnist")
+    public static Task<ulong> CopyAsync(NpgsqlConnection conn, MnistDataset data, int from, int to, string table = "mnist") =>
+        CopyAsync(conn, data, Enumerable.Range(from, to - from), table);
+
+    /// <summary>Copies the base rows <paramref name="ids"/>, in that order, with binary COPY; returns the reported row count.</summary>
+    public static async Task<ulong> CopyAsync(NpgsqlConnection conn, MnistDataset data, IEnumerable<int> ids, string table = "mnist")
     {
         await using var writer = await conn.BeginBinaryImportAsync($"COPY {table} (id, label, embedding) FROM STDIN (FORMAT BINARY)");
-        for (int i = from; i < to; i++)
+        foreach (int i in ids)
         {
             await writer.StartRowAsync();
             await writer.WriteAsync(i, NpgsqlDbType.Integer);
