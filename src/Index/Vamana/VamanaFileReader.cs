@@ -45,28 +45,13 @@ internal sealed class VamanaFileReader(Stream source)
     public float ReadSingle() => BinaryPrimitives.ReadSingleLittleEndian(Take(sizeof(float)));
 
     /// <summary>Fills <paramref name="destination"/> with consecutive little-endian float32s.</summary>
-    public void ReadSingles(Span<float> destination)
-    {
-        ReadBytes(MemoryMarshal.AsBytes(destination));
-        if (!BitConverter.IsLittleEndian)
-        {
-            Span<int> bits = MemoryMarshal.Cast<float, int>(destination);
-            BinaryPrimitives.ReverseEndianness(bits, bits);
-        }
-    }
+    public void ReadSingles(Span<float> destination) => ReadUInt32s(MemoryMarshal.Cast<float, uint>(destination));
+
+    /// <summary>Fills <paramref name="destination"/> with consecutive little-endian int32s.</summary>
+    public void ReadInt32s(Span<int> destination) => ReadUInt32s(MemoryMarshal.Cast<int, uint>(destination));
 
     /// <summary>Fills <paramref name="destination"/> with consecutive little-endian uint32s.</summary>
     public void ReadUInt32s(Span<uint> destination)
-    {
-        ReadBytes(MemoryMarshal.AsBytes(destination));
-        if (!BitConverter.IsLittleEndian)
-        {
-            BinaryPrimitives.ReverseEndianness(destination, destination);
-        }
-    }
-
-    /// <summary>Fills <paramref name="destination"/> with consecutive little-endian int32s.</summary>
-    public void ReadInt32s(Span<int> destination)
     {
         ReadBytes(MemoryMarshal.AsBytes(destination));
         if (!BitConverter.IsLittleEndian)

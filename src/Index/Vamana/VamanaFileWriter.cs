@@ -35,19 +35,10 @@ internal sealed class VamanaFileWriter(Stream destination)
     public void WriteSingle(float value) => BinaryPrimitives.WriteSingleLittleEndian(Reserve(sizeof(float)), value);
 
     /// <summary>Writes <paramref name="values"/> as consecutive little-endian float32s.</summary>
-    public void WriteSingles(ReadOnlySpan<float> values)
-    {
-        if (BitConverter.IsLittleEndian)
-        {
-            WriteBytes(MemoryMarshal.AsBytes(values));
-            return;
-        }
+    public void WriteSingles(ReadOnlySpan<float> values) => WriteUInt32s(MemoryMarshal.Cast<float, uint>(values));
 
-        foreach (float value in values)
-        {
-            WriteSingle(value);
-        }
-    }
+    /// <summary>Writes <paramref name="values"/> as consecutive little-endian int32s.</summary>
+    public void WriteInt32s(ReadOnlySpan<int> values) => WriteUInt32s(MemoryMarshal.Cast<int, uint>(values));
 
     /// <summary>Writes <paramref name="values"/> as consecutive little-endian uint32s.</summary>
     public void WriteUInt32s(ReadOnlySpan<uint> values)
@@ -61,21 +52,6 @@ internal sealed class VamanaFileWriter(Stream destination)
         foreach (uint value in values)
         {
             WriteUInt32(value);
-        }
-    }
-
-    /// <summary>Writes <paramref name="values"/> as consecutive little-endian int32s.</summary>
-    public void WriteInt32s(ReadOnlySpan<int> values)
-    {
-        if (BitConverter.IsLittleEndian)
-        {
-            WriteBytes(MemoryMarshal.AsBytes(values));
-            return;
-        }
-
-        foreach (int value in values)
-        {
-            WriteInt32(value);
         }
     }
 

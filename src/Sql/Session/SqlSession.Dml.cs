@@ -357,6 +357,12 @@ public sealed partial class SqlSession
     private static List<(long RowId, object?[] Values)> Matching(DmlPlan plan, QueryContext ctx, EvalContext eval)
     {
         var result = new List<(long, object?[])>();
+        var runtime = ctx.Session.Database.GetTable(plan.Table.Oid);
+        if (KeyTerm(plan.Where, runtime) is { } term)
+        {
+            return MatchingByKey(plan, ctx, eval, term);
+        }
+
         foreach (var (rowId, values) in SeqScanNode.Scan(ctx, plan.Table.Oid))
         {
             eval.Row = values;
@@ -367,6 +373,116 @@ public sealed partial class SqlSession
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// A term of an UPDATE or DELETE's WHERE clause (alone or AND-ed with others) that pins rows by a single-column unique
+    /// key: <c>key = v</c> or <c>key = ANY(array)</c> with v or the array fixed for the statement (constants, parameters).
+    /// Returns the unique index, the key's column ordinal, the expression giving the key value (or the array of them) and
+    /// whether it is an array; null when there is no such term and the rows are found by a sequential scan.
+    /// </summary>
+    private static KeyLookup? KeyTerm(BoundExpr? where, TableRuntime runtime)
+    {
+        switch (where)
+        {
+            case LogicalExpr { IsAnd: true } and:
+                foreach (var operand in and.Operands)
+                {
+                    if (KeyTerm(operand, runtime) is { } term)
+                    {
+                        return term;
+                    }
+                }
+
+                return null;
+            case ComparisonExpr { Operator: "=" } equal:
+                return KeyColumn(equal.Left, equal.Right, runtime, isArray: false) ?? KeyColumn(equal.Right, equal.Left, runtime, isArray: false);
+            case CallExpr { Name: "any", QuantifiedOperator: "=", Arguments: [var column, var array] }:
+                return KeyColumn(column, array, runtime, isArray: true);
+            default:
+                return null;
+        }
+    }
+
+    private static KeyLookup? KeyColumn(BoundExpr column, BoundExpr value, TableRuntime runtime, bool isArray)
+    {
+        if (column is not ColumnExpr { LevelsUp: 0 } c || !value.IsConstant)
+        {
+            return null;
+        }
+
+        var unique = runtime.UniqueIndexes.FirstOrDefault(u => u.KeyOrdinals is [var key] && key == c.Ordinal);
+        return unique is null ? null : new KeyLookup(unique, c.Ordinal, value, isArray);
+    }
+
+    /// <summary>A unique-key term of a WHERE clause: <c>column = Values</c>, or <c>column = ANY(Values)</c> when an array.</summary>
+    private sealed record KeyLookup(UniqueIndex Unique, int Ordinal, BoundExpr Values, bool IsArray);
+
+    /// <summary>
+    /// The rows a unique-key term pins: each key value looked up in the unique index (committed rows visible to the
+    /// statement and not deleted by its transaction) plus the transaction's own inserts; every row found must still pass the
+    /// whole WHERE clause. A key value that does not convert exactly to the column's type matches no row.
+    /// </summary>
+    private static List<(long RowId, object?[] Values)> MatchingByKey(DmlPlan plan, QueryContext ctx, EvalContext eval, KeyLookup term)
+    {
+        var result = new List<(long, object?[])>();
+        var pending = ctx.Session.Transaction?.Find(plan.Table.Oid);
+        var seen = new HashSet<long>();
+        var keyType = plan.Table.Columns[term.Ordinal].Type;
+        object? value = term.Values.Eval(eval);
+        IEnumerable<object?> keys = !term.IsArray ? [value] : value is System.Collections.IList list ? list.Cast<object?>() : [];
+        foreach (var key in keys)
+        {
+            if (key is null || ToKeyType(key, keyType) is not { } converted
+                || term.Unique.Find(new RowKey([converted])) is not { } row
+                || !row.IsVisible(ctx.Snapshot) || pending?.Deleted.Contains(row.RowId) == true || !seen.Add(row.RowId))
+            {
+                continue;
+            }
+
+            eval.Row = row.Values;
+            if (plan.Where!.Eval(eval) is true)
+            {
+                result.Add((row.RowId, row.Values));
+            }
+        }
+
+        if (pending is not null)
+        {
+            for (int i = 0; i < pending.Inserted.Count; i++)
+            {
+                if (pending.Inserted[i] is { } inserted)
+                {
+                    eval.Row = inserted;
+                    if (plan.Where!.Eval(eval) is true)
+                    {
+                        result.Add((PendingTableChanges.PendingId(i), inserted));
+                    }
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>A key value as the key column's type when it converts exactly (integers of any width, same-kind values).</summary>
+    private static object? ToKeyType(object key, SqlType keyType)
+    {
+        if (keyType.IsInteger && SqlValues.IsNumber(key))
+        {
+            decimal d = Convert.ToDecimal(key, CultureInfo.InvariantCulture);
+            return d != decimal.Truncate(d) ? null
+                : keyType.Kind switch
+                {
+                    SqlTypeKind.Int2 => d is >= short.MinValue and <= short.MaxValue ? (short)d : null,
+                    SqlTypeKind.Int4 => d is >= int.MinValue and <= int.MaxValue ? (int)d : null,
+                    _ => d is >= long.MinValue and <= long.MaxValue ? (long)d : null,
+                };
+        }
+
+        return keyType.Kind is SqlTypeKind.Text or SqlTypeKind.Varchar && key is string ? key
+            : keyType.Kind == SqlTypeKind.Uuid && key is Guid ? key
+            : null;
     }
 
     private static object? ConvertForColumn(object? value, SqlType from, ColumnInfo column)
