@@ -100,6 +100,35 @@ public sealed class TransactionTests
         Assert.Equal([3, 4], ids);
     }
 
+    [Fact]
+    public async Task Update_and_delete_by_primary_key_see_what_a_scan_would()
+    {
+        await using var server = await AnnSqlServer.StartAsync();
+        await using var source = server.CreateDataSource();
+        await using var conn = await source.OpenConnectionAsync();
+        await MnistTable.ExecuteAsync(conn, "CREATE TABLE k (id bigint PRIMARY KEY, v int)");
+        await MnistTable.ExecuteAsync(conn, "INSERT INTO k SELECT g, g FROM generate_series(1, 100) g");
+
+        async Task<int> Affected(string sql) => await new NpgsqlCommand(sql, conn).ExecuteNonQueryAsync();
+        Assert.Equal(0, await Affected("UPDATE k SET v = 0 WHERE id = 5 AND v = 6"));
+        Assert.Equal(1, await Affected("UPDATE k SET v = 0 WHERE id = 5 AND v = 5"));
+        Assert.Equal(0, await Affected("DELETE FROM k WHERE id = 5.5"));
+        Assert.Equal(1, await Affected("DELETE FROM k WHERE 6 = id"));
+        Assert.Equal(2, await Affected("DELETE FROM k WHERE id = ANY('{7,7,8,1000}')"));
+        Assert.Equal(0, await Affected("DELETE FROM k WHERE id = ANY('{7,8}')"));
+        await using (var txn = await conn.BeginTransactionAsync())
+        {
+            await MnistTable.ExecuteAsync(conn, "INSERT INTO k VALUES (500, 1)");
+            Assert.Equal(1, await Affected("UPDATE k SET v = 2 WHERE id = 500"));
+            Assert.Equal(1, await Affected("DELETE FROM k WHERE id = 9"));
+            Assert.Equal(0, await Affected("UPDATE k SET v = 2 WHERE id = 9"));
+            await txn.CommitAsync();
+        }
+
+        Assert.Equal(2, await new NpgsqlCommand("SELECT v FROM k WHERE id = 500", conn).ExecuteScalarAsync());
+        Assert.Equal(97L, await new NpgsqlCommand("SELECT count(*) FROM k", conn).ExecuteScalarAsync());
+    }
+
     private static async Task InsertAsync(NpgsqlConnection conn, int id, float[] vector)
     {
         await using var cmd = new NpgsqlCommand("INSERT INTO mnist (id, label, embedding) VALUES ($1, 0, $2)", conn);
