@@ -452,8 +452,10 @@ public sealed class VectorIndex
                 throw new InvalidDataException($"index file of \"{Info.Name}\" holds a graph that does not match its map");
             }
 
-            // Points of rows that are gone (deleted before the checkpoint's rows were written, or by the replayed log)
-            // are tombstoned; the map never names a row twice.
+            // Points of rows that are gone (deleted before the checkpoint's rows were written, or by the replayed log,
+            // or never durable: the catch-up may index a commit's rows before its log record is flushed) are
+            // tombstoned; the map never names a row twice. Row ids past the recovered table's end are handed out again,
+            // so the watermark comes back to it and those rows are indexed when they arrive.
             var seen = new HashSet<long>();
             long horizon = _horizon();
             for (uint point = 0; point < count; point++)
@@ -484,7 +486,7 @@ public sealed class VectorIndex
                 }
             }
 
-            Volatile.Write(ref _current, new IndexedGraph(graph, rowIds, watermark));
+            Volatile.Write(ref _current, new IndexedGraph(graph, rowIds, Math.Min(watermark, _data.SlotCount)));
             Volatile.Write(ref _state, (int)VectorIndexState.Ready);
         }
     }
