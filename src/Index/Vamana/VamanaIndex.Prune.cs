@@ -84,7 +84,7 @@ public sealed partial class VamanaIndex
         ReadOnlySpan<Neighbor> pool = scratch.Pool.AsSpan(0, scratch.PoolCount);
         foreach (Neighbor candidate in pool)
         {
-            CountShared(_store.Labels(candidate.Id), labels, carriers);
+            AddShared(_store.Labels(candidate.Id), labels, carriers, 1);
         }
 
         for (int f = 0; f < labels.Length; f++)
@@ -103,10 +103,10 @@ public sealed partial class VamanaIndex
     private int LabelEdgeQuota(int labelCount) => Math.Max(1, _options.MaxDegree / (labelCount + 1));
 
     /// <summary>
-    /// Adds 1 to <paramref name="counts"/>[i] for each label <paramref name="point"/>[i] that <paramref name="candidate"/>
-    /// carries (both sets sorted).
+    /// Adds <paramref name="delta"/> to <paramref name="counts"/>[i] for each label <paramref name="point"/>[i] that
+    /// <paramref name="candidate"/> carries (both sets sorted).
     /// </summary>
-    private static void CountShared(ReadOnlySpan<int> candidate, ReadOnlySpan<int> point, Span<int> counts)
+    private static void AddShared(ReadOnlySpan<int> candidate, ReadOnlySpan<int> point, Span<int> counts, int delta)
     {
         int i = 0;
         int j = 0;
@@ -124,7 +124,7 @@ public sealed partial class VamanaIndex
             }
             else
             {
-                counts[j]++;
+                counts[j] += delta;
                 i++;
                 j++;
             }
@@ -323,7 +323,7 @@ public sealed partial class VamanaIndex
         {
             if (shared[keptAt[j]] is { } labels)
             {
-                CountShared(labels, pointLabels, counts);
+                AddShared(labels, pointLabels, counts, 1);
             }
         }
 
@@ -355,7 +355,7 @@ public sealed partial class VamanaIndex
                 if (!occludedByAdded)
                 {
                     added[addedCount++] = k;
-                    CountShared(candidateLabels, pointLabels, counts);
+                    AddShared(candidateLabels, pointLabels, counts, 1);
                 }
             }
         }
@@ -378,7 +378,7 @@ public sealed partial class VamanaIndex
 
             if (labels is not null)
             {
-                SubtractShared(labels, pointLabels, counts);
+                AddShared(labels, pointLabels, counts, -1);
             }
 
             pruned[j] = uint.MaxValue;
@@ -440,31 +440,6 @@ public sealed partial class VamanaIndex
         }
 
         return true;
-    }
-
-    private static void SubtractShared(ReadOnlySpan<int> candidate, ReadOnlySpan<int> point, Span<int> counts)
-    {
-        int i = 0;
-        int j = 0;
-        while (i < candidate.Length && j < point.Length)
-        {
-            int a = candidate[i];
-            int b = point[j];
-            if (a < b)
-            {
-                i++;
-            }
-            else if (a > b)
-            {
-                j++;
-            }
-            else
-            {
-                counts[j]--;
-                i++;
-                j++;
-            }
-        }
     }
 
     /// <summary>

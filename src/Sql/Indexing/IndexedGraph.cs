@@ -60,17 +60,12 @@ internal sealed class IndexedGraph
         return point != NoPoint;
     }
 
-    /// <summary>Records that point <paramref name="point"/> now holds row <paramref name="rowId"/>. Maintenance only.</summary>
+    /// <summary>
+    /// Records that point <paramref name="point"/> now holds row <paramref name="rowId"/>; <see cref="EnsureCapacity"/> made
+    /// room for both first, so inserts may map their points in parallel. Maintenance only.
+    /// </summary>
     public void Map(uint point, long rowId)
     {
-        if (rowId >= _points.Length)
-        {
-            uint[] grown = new uint[Math.Max(rowId + 1, _points.Length * 2L)];
-            Array.Fill(grown, NoPoint);
-            _points.CopyTo(grown, 0);
-            _points = grown;
-        }
-
         _points[rowId] = point;
         Volatile.Write(ref _rowIds[point], rowId);
     }

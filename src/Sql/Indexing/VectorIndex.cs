@@ -64,6 +64,9 @@ public sealed class VectorIndex
 
     private const int FileVersion = 1;
 
+    /// <summary>Bytes of the index file header: magic, version, OID, metric, dimensions, label ordinal, watermark, points.</summary>
+    private const int FileHeaderBytes = 8 + (5 * sizeof(int)) + (2 * sizeof(long));
+
     private readonly Lock _maintenance = new();
     private readonly TableData _data;
     private readonly Func<long> _horizon;
@@ -129,9 +132,6 @@ public sealed class VectorIndex
     /// <summary>Wall time of the last build.</summary>
     public TimeSpan BuildTime { get; private set; }
 
-    /// <summary>Consolidations run since the index was built or loaded.</summary>
-    public int Consolidations { get; private set; }
-
     /// <summary>The published generation, once <see cref="State"/> is Ready.</summary>
     internal IndexedGraph? Current => Volatile.Read(ref _current);
 
@@ -191,7 +191,6 @@ public sealed class VectorIndex
 
                 Volatile.Write(ref _current, new IndexedGraph(graph, rowIds, slots));
                 Volatile.Write(ref _state, (int)VectorIndexState.Ready);
-                Consolidations = 0;
                 BuildTime = clock.Elapsed;
             }
             catch when (first)
@@ -277,7 +276,6 @@ public sealed class VectorIndex
         if (deleted > 0 && (consolidate || (deleted >= MinConsolidation && deleted >= graph.Count * ConsolidateFraction)))
         {
             graph.Consolidate(threads);
-            Consolidations++;
         }
     }
 
@@ -396,7 +394,7 @@ public sealed class VectorIndex
             }
 
             int count = current.Graph.Count;
-            Span<byte> header = stackalloc byte[8 + (5 * sizeof(int)) + (2 * sizeof(long))];
+            Span<byte> header = stackalloc byte[FileHeaderBytes];
             FileMagic.CopyTo(header);
             BinaryPrimitives.WriteInt32LittleEndian(header[8..], FileVersion);
             BinaryPrimitives.WriteUInt32LittleEndian(header[12..], Info.Oid);
@@ -422,7 +420,7 @@ public sealed class VectorIndex
     {
         lock (_maintenance)
         {
-            Span<byte> header = stackalloc byte[8 + (5 * sizeof(int)) + (2 * sizeof(long))];
+            Span<byte> header = stackalloc byte[FileHeaderBytes];
             source.ReadExactly(header);
             if (!header[..8].SequenceEqual(FileMagic) || BinaryPrimitives.ReadInt32LittleEndian(header[8..]) != FileVersion)
             {
