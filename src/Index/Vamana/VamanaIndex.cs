@@ -131,6 +131,19 @@ public sealed partial class VamanaIndex
         _store.MemoryBytes(Count) + _labels.MemoryBytes() + 24 + ((long)Volatile.Read(ref _freeIds).Length * sizeof(uint));
 
     /// <summary>
+    /// Copies point <paramref name="id"/>'s out-neighbours into <paramref name="destination"/> (room for R ids) and returns
+    /// how many; a consistent list even while inserts rewrite it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is not below <see cref="Count"/>.</exception>
+    public int CopyNeighbors(uint id, Span<uint> destination)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(id, (uint)Count);
+        uint[] neighbors = _store.Neighbors(id);
+        neighbors.CopyTo(destination);
+        return neighbors.Length;
+    }
+
+    /// <summary>
     /// Adds one point without labels and links it into the graph (search, RobustPrune, back-edges); returns its id: a free
     /// id recycled by <see cref="Consolidate"/> when there is one (so ids are no longer increasing once ids are reused),
     /// else <see cref="Count"/> (appended). Safe to call concurrently with searches, deletes and other inserts; waits while
