@@ -35,6 +35,8 @@ try
             DataDirectory = options.Data,
             CheckpointWalBytes = options.CheckpointWalBytes,
             CheckpointInterval = options.CheckpointInterval,
+            DiskIndexCacheBytes = options.DiskIndexCacheBytes,
+            DiskIndexDirectIo = options.DiskIndexDirectIo,
         },
         databaseLogging.CreateLogger<Database>());
 }

@@ -67,6 +67,7 @@ public sealed partial class Database
             }
 
             _wal.RecycleBefore(redo);
+            RemoveUnusedIndexFiles(tables);
             _lastCheckpointLsn = redo;
             _lastCheckpointTime = Environment.TickCount64;
             StorageMetrics.CheckpointDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
@@ -78,6 +79,46 @@ public sealed partial class Database
     }
 
     private static string IndexFileName(uint indexOid) => $"i{indexOid}.graph";
+
+    /// <summary>
+    /// After a checkpoint: deletes the disk index files that neither it nor a live index needs, those of dropped indexes
+    /// and tables included.
+    /// </summary>
+    private void RemoveUnusedIndexFiles(Dictionary<uint, TableRuntime> tables)
+    {
+        string directory = IndexEnvironment.Directory;
+        if (!Directory.Exists(directory))
+        {
+            return;
+        }
+
+        var live = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var table in _tables.Values.Concat(tables.Values))
+        {
+            foreach (var index in table.VectorIndexes)
+            {
+                live.Add($"i{index.Info.Oid}.");
+                index.RemoveUnusedFiles();
+            }
+        }
+
+        foreach (string file in Directory.EnumerateFiles(directory, "i*"))
+        {
+            string name = Path.GetFileName(file);
+            int dot = name.IndexOf('.', StringComparison.Ordinal);
+            if (dot > 0 && !live.Contains(name[..(dot + 1)]))
+            {
+                try
+                {
+                    File.Delete(file);
+                }
+                catch (IOException e)
+                {
+                    LogIndexFileRemovalFailed(_logger, e, name);
+                }
+            }
+        }
+    }
 
     /// <summary>Wakes the background worker when the log has grown past <see cref="DatabaseOptions.CheckpointWalBytes"/>.</summary>
     private void RequestCheckpointIfDue()
@@ -196,7 +237,7 @@ public sealed partial class Database
         {
             using var s = reader.OpenFile(IndexFileName(index.Info.Oid));
             index.Load(new BufferedStream(s, 1 << 20));
-            LogIndexLoaded(_logger, index.Info.Name, index.Graph?.Count ?? 0, clock.Elapsed.TotalSeconds);
+            LogIndexLoaded(_logger, index.Info.Name, index.Points, clock.Elapsed.TotalSeconds);
         }
         catch (Exception e) when (e is InvalidDataException or IOException)
         {

@@ -54,7 +54,19 @@ public sealed partial class Database : IAsyncDisposable
         _checkpoints = checkpoints;
         _options = options;
         _logger = logger;
+        IndexEnvironment = new Indexing.VectorIndexEnvironment(
+            System.IO.Path.Combine(directory.Path, IndexDirectoryName), options.DiskIndexCacheBytes, options.DiskIndexDirectIo,
+            DefaultBuildMemoryBytes, logger);
     }
+
+    /// <summary>The subdirectory of the data directory holding the files of <c>storage = 'disk'</c> diskann indexes.</summary>
+    public const string IndexDirectoryName = "index";
+
+    /// <summary>The build memory budget of index builds no session starts (at startup): PostgreSQL's default maintenance_work_mem.</summary>
+    private const long DefaultBuildMemoryBytes = 64L * 1024 * 1024;
+
+    /// <summary>What the diskann indexes share: their file directory, cache and build budgets.</summary>
+    public Indexing.VectorIndexEnvironment IndexEnvironment { get; }
 
     /// <summary>CREATE INDEX builds in progress, by index OID (pg_stat_progress_create_index).</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<uint, Indexing.IndexBuildProgress> IndexBuilds { get; } = new();
@@ -116,7 +128,7 @@ public sealed partial class Database : IAsyncDisposable
                     try
                     {
                         index.Build(Environment.ProcessorCount, null, _shutdown.Token);
-                        LogIndexBuilt(_logger, index.Info.Name, index.Graph?.Count ?? 0, index.BuildTime.TotalSeconds);
+                        LogIndexBuilt(_logger, index.Info.Name, index.Points, index.BuildTime.TotalSeconds);
                         RequestCheckpoint();
                     }
                     catch (OperationCanceledException)
@@ -431,6 +443,11 @@ public sealed partial class Database : IAsyncDisposable
         {
             if (!change.State.Tables.ContainsKey(oid))
             {
+                foreach (var index in tables[oid].VectorIndexes)
+                {
+                    index.Close();
+                }
+
                 tables.Remove(oid);
             }
         }
@@ -439,7 +456,7 @@ public sealed partial class Database : IAsyncDisposable
         {
             if (!tables.TryGetValue(oid, out var runtime))
             {
-                runtime = new TableRuntime(info, OldestSnapshot);
+                runtime = new TableRuntime(info, OldestSnapshot, IndexEnvironment);
                 tables[oid] = runtime;
             }
 
@@ -558,16 +575,19 @@ public sealed partial class Database : IAsyncDisposable
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "diskann index {Index} built: {Points} points in {Seconds:F1} s")]
-    private static partial void LogIndexBuilt(ILogger logger, string index, int points, double seconds);
+    private static partial void LogIndexBuilt(ILogger logger, string index, long points, double seconds);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "building diskann index {Index} failed; queries use the exact scan")]
     private static partial void LogIndexBuildFailed(ILogger logger, Exception exception, string index);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "diskann index {Index} loaded from the checkpoint: {Points} points in {Seconds:F2} s")]
-    private static partial void LogIndexLoaded(ILogger logger, string index, int points, double seconds);
+    private static partial void LogIndexLoaded(ILogger logger, string index, long points, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "the checkpointed graph of diskann index {Index} cannot be used; it is rebuilt")]
     private static partial void LogIndexLoadFailed(ILogger logger, Exception exception, string index);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the unused index file {File} could not be deleted")]
+    private static partial void LogIndexFileRemovalFailed(ILogger logger, Exception exception, string file);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "checkpoint at shutdown failed; the log will be replayed at the next start")]
     private static partial void LogShutdownCheckpointFailed(ILogger logger, Exception exception);

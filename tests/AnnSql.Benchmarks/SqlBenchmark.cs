@@ -239,6 +239,7 @@ internal static class SqlBenchmark
         Task[] workers = new Task[clients];
         Stopwatch clock = Stopwatch.StartNew();
         stop.CancelAfter(options.Duration);
+        var ioBefore = await DiskIoAsync(dataSource, run.Table, ct);
         for (int c = 0; c < clients; c++)
         {
             int client = c;
@@ -252,6 +253,10 @@ internal static class SqlBenchmark
         Array.Sort(latencies);
         long queries = latencies.Length;
         double? recall = run.Op == "<->" ? tallies.Sum(t => t.Hits) / (double)Math.Max(1, tallies.Sum(t => t.Expected)) : null;
+        var ioAfter = await DiskIoAsync(dataSource, run.Table, ct);
+        double? sectorReads = ioAfter.Searches > ioBefore.Searches
+            ? Round((ioAfter.SectorReads - ioBefore.SectorReads) / (double)(ioAfter.Searches - ioBefore.Searches))
+            : null;
         return new QueryResult(
             endpoint.Name,
             version,
@@ -269,7 +274,27 @@ internal static class SqlBenchmark
             Round(queries / seconds),
             Round(Percentile(latencies, 0.50)),
             Round(Percentile(latencies, 0.99)),
-            recall is null ? null : Math.Round(recall.Value, 4));
+            recall is null ? null : Math.Round(recall.Value, 4),
+            sectorReads);
+    }
+
+    /// <summary>
+    /// AnnSql's cumulative beam searches and sector reads of the <c>storage = 'disk'</c> indexes on <paramref name="table"/>
+    /// (from <c>diskann_index_stats</c>); zeros for other servers.
+    /// </summary>
+    private static async Task<(long Searches, long SectorReads)> DiskIoAsync(NpgsqlDataSource dataSource, string table, CancellationToken ct)
+    {
+        if (!(await ScalarAsync<string>(dataSource, "SELECT version()", ct)).Contains("(AnnSql)", StringComparison.Ordinal))
+        {
+            return (0, 0);
+        }
+
+        await using var cmd = dataSource.CreateCommand(
+            "SELECT coalesce(sum(disk_searches), 0)::bigint, coalesce(sum(sector_reads), 0)::bigint FROM diskann_index_stats WHERE relname = $1");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = table });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
     private static async Task RunClientAsync(
@@ -494,5 +519,6 @@ internal static class SqlBenchmark
         double Qps,
         double P50Ms,
         double P99Ms,
-        double? RecallAtK);
+        double? RecallAtK,
+        double? SectorReadsPerQuery);
 }

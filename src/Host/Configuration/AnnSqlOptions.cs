@@ -23,6 +23,12 @@ public sealed class AnnSqlOptions
     /// <summary>Time after which a checkpoint runs if anything was logged (PostgreSQL's checkpoint_timeout), e.g. <c>00:05:00</c>.</summary>
     public TimeSpan CheckpointInterval { get; set; } = new DatabaseOptions().CheckpointInterval;
 
+    /// <summary>Bytes of hot nodes each <c>storage = 'disk'</c> diskann index caches in memory.</summary>
+    public long DiskIndexCacheBytes { get; set; } = new DatabaseOptions().DiskIndexCacheBytes;
+
+    /// <summary>Whether <c>storage = 'disk'</c> indexes read with O_DIRECT where the file system allows it.</summary>
+    public bool DiskIndexDirectIo { get; set; } = new DatabaseOptions().DiskIndexDirectIo;
+
     /// <summary>Parses HOST:PORT; throws <see cref="FormatException"/> when malformed.</summary>
     public static System.Net.IPEndPoint ParseEndPoint(string value)
     {

@@ -20,10 +20,15 @@ internal sealed class IndexedGraph
     private uint[] _points;
     private long _watermark;
 
-    /// <summary>A generation over <paramref name="graph"/> whose points 0..rowIds.Count-1 hold the rows listed.</summary>
-    public IndexedGraph(VamanaIndex graph, IReadOnlyList<long> rowIds, long watermark)
+    /// <summary>
+    /// A generation over <paramref name="graph"/> whose points 0..rowIds.Count-1 hold the rows listed; with
+    /// <paramref name="disk"/> (<c>storage = 'disk'</c>) the graph is the in-memory delta over the rows from the disk file's
+    /// watermark on.
+    /// </summary>
+    public IndexedGraph(VamanaIndex graph, IReadOnlyList<long> rowIds, long watermark, DiskGeneration? disk = null)
     {
         Graph = graph;
+        Disk = disk;
         _rowIds = new long[Math.Max(1024, graph.Count * 2L)];
         Array.Fill(_rowIds, NoRow);
         _points = new uint[Math.Max(1024, watermark + 1024)];
@@ -40,8 +45,14 @@ internal sealed class IndexedGraph
         _watermark = watermark;
     }
 
-    /// <summary>The graph.</summary>
+    /// <summary>The graph: the whole index, or with <see cref="Disk"/> the delta of rows inserted since the file was written.</summary>
     public VamanaIndex Graph { get; }
+
+    /// <summary>The SSD-resident part of a <c>storage = 'disk'</c> index; null for an in-memory index.</summary>
+    public DiskGeneration? Disk { get; }
+
+    /// <summary>Points of the graph and the disk file together (slots, deleted and free ones included).</summary>
+    public long Points => Graph.Count + (Disk?.Index.Count ?? 0);
 
     /// <summary>Rows with a smaller row id are points, or had no vector, or were dead to every snapshot when indexed.</summary>
     public long Watermark => Volatile.Read(ref _watermark);

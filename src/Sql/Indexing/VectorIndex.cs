@@ -46,7 +46,7 @@ public enum VectorIndexState
 /// for the planner.
 /// </para>
 /// </remarks>
-public sealed class VectorIndex
+public sealed partial class VectorIndex
 {
     /// <summary>Rows a commit may leave unindexed before it waits for the catch-up.</summary>
     public const int MaxLagRows = 4096;
@@ -62,14 +62,18 @@ public sealed class VectorIndex
 
     private static ReadOnlySpan<byte> FileMagic => "ANNSQLIX"u8;
 
-    private const int FileVersion = 1;
+    private const int FileVersion = 2;
 
-    /// <summary>Bytes of the index file header: magic, version, OID, metric, dimensions, label ordinal, watermark, points.</summary>
-    private const int FileHeaderBytes = 8 + (5 * sizeof(int)) + (2 * sizeof(long));
+    /// <summary>
+    /// Bytes of the index file header: magic, version, OID, metric, dimensions, label ordinal, watermark, points, storage,
+    /// disk file generation.
+    /// </summary>
+    private const int FileHeaderBytes = 8 + (6 * sizeof(int)) + (3 * sizeof(long));
 
     private readonly Lock _maintenance = new();
     private readonly TableData _data;
     private readonly Func<long> _horizon;
+    private readonly VectorIndexEnvironment _environment;
     private readonly ConcurrentQueue<(long RowId, long DeletedSeq)> _deletes = new();
     private IndexedGraph? _current;
     private int _maintenanceScheduled;
@@ -78,14 +82,16 @@ public sealed class VectorIndex
     /// <summary>
     /// The runtime of <paramref name="info"/> on <paramref name="table"/>, whose rows are <paramref name="data"/>; the graph is
     /// built or loaded later. The statistics are counted from the live rows now (the caller holds the commit lock).
-    /// <paramref name="horizon"/> gives the vacuum horizon (the oldest snapshot still in use).
+    /// <paramref name="horizon"/> gives the vacuum horizon (the oldest snapshot still in use); <paramref name="environment"/>
+    /// where a <c>storage = 'disk'</c> index keeps its files and its memory budgets.
     /// </summary>
     /// <exception cref="Errors.SqlException">The index definition is not a valid diskann index (checked at CREATE INDEX).</exception>
-    public VectorIndex(IndexInfo info, TableInfo table, TableData data, Func<long> horizon)
+    public VectorIndex(IndexInfo info, TableInfo table, TableData data, Func<long> horizon, VectorIndexEnvironment environment)
     {
         Info = info;
         _data = data;
         _horizon = horizon;
+        _environment = environment;
         ColumnOrdinal = info.KeyColumns[0] - 1;
         var column = table.Columns[ColumnOrdinal];
         Options = DiskAnnIndexOptions.Parse(info.Options);
@@ -120,8 +126,14 @@ public sealed class VectorIndex
     /// <summary>Where the index is in its life cycle.</summary>
     public VectorIndexState State => (VectorIndexState)Volatile.Read(ref _state);
 
-    /// <summary>The graph, once <see cref="State"/> is Ready; null before.</summary>
+    /// <summary>
+    /// The in-memory graph, once <see cref="State"/> is Ready (null before): the whole index, or for <c>storage = 'disk'</c>
+    /// the delta of rows inserted since the disk file was written.
+    /// </summary>
     public VamanaIndex? Graph => Current?.Graph;
+
+    /// <summary>Point slots of the graph and the disk file together (tombstoned and free ones included); 0 before a build.</summary>
+    public long Points => Current?.Points ?? 0;
 
     /// <summary>Rows with a smaller row id are in the graph (or have no vector, or were dead when indexed); 0 before a build.</summary>
     public long IndexedSlots => Current?.Watermark ?? 0;
@@ -140,8 +152,13 @@ public sealed class VectorIndex
     /// then indexes the rows committed meanwhile. An index that is already Ready keeps answering from its old graph until
     /// the new one replaces it (REINDEX).
     /// </summary>
+    /// <remarks>
+    /// A <c>storage = 'disk'</c> index is built into a new file within <paramref name="memoryBudgetBytes"/> (0: the
+    /// environment's default; PostgreSQL's maintenance_work_mem for CREATE INDEX and REINDEX), in overlapping partitions
+    /// when the vectors and graph do not fit (<see cref="AnnSql.Index.Disk.DiskIndexBuilder"/>).
+    /// </remarks>
     /// <exception cref="OperationCanceledException">Cancelled; the index keeps its previous state.</exception>
-    public void Build(int threads, IProgress<VamanaBuildProgress>? progress, CancellationToken ct)
+    public void Build(int threads, IProgress<VamanaBuildProgress>? progress, CancellationToken ct, long memoryBudgetBytes = 0)
     {
         lock (_maintenance)
         {
@@ -158,11 +175,13 @@ public sealed class VectorIndex
                 var rows = _data.Slots[..(int)slots];
                 long horizon = _horizon();
                 var rowIds = new List<long>();
+                var indexed = new List<RowVersion>();
                 foreach (var row in rows)
                 {
                     if (row is not null && Indexable(row, horizon))
                     {
                         rowIds.Add(row.RowId);
+                        indexed.Add(row);
                         if (row.DeletedSeq != 0)
                         {
                             // Deleted, but some snapshot still sees it: tombstoned once the horizon passes.
@@ -171,27 +190,39 @@ public sealed class VectorIndex
                     }
                 }
 
-                float[] vectors = new float[(long)rowIds.Count * Dimensions];
-                int[]?[]? labels = LabelOrdinal >= 0 ? new int[]?[rowIds.Count] : null;
-                for (int i = 0; i < rowIds.Count; i++)
+                IndexedGraph built;
+                if (Options.Storage == DiskAnnStorage.Disk)
                 {
-                    var values = rows[(int)rowIds[i]]!.Values;
-                    CopyVector(values[ColumnOrdinal]!, vectors.AsSpan(i * Dimensions, Dimensions));
-                    if (labels is not null)
+                    built = BuildDisk(indexed, slots, threads, memoryBudgetBytes > 0 ? memoryBudgetBytes : _environment.BuildMemoryBytes, progress, ct);
+                }
+                else
+                {
+                    float[] vectors = new float[(long)rowIds.Count * Dimensions];
+                    int[]?[]? labels = LabelOrdinal >= 0 ? new int[]?[rowIds.Count] : null;
+                    for (int i = 0; i < rowIds.Count; i++)
                     {
-                        labels[i] = LabelValues.Distinct(values[LabelOrdinal]);
+                        var values = indexed[i].Values;
+                        CopyVector(values[ColumnOrdinal]!, vectors.AsSpan(i * Dimensions, Dimensions));
+                        if (labels is not null)
+                        {
+                            labels[i] = LabelValues.Distinct(values[LabelOrdinal]);
+                        }
                     }
+
+                    var graph = NewGraph();
+                    if (rowIds.Count > 0)
+                    {
+                        graph.Build(vectors, rowIds.Count, labels, threads, progress, ct);
+                    }
+
+                    built = new IndexedGraph(graph, rowIds, slots);
                 }
 
-                var graph = new VamanaIndex(Metric, Dimensions, Options.ToVamanaOptions());
-                if (rowIds.Count > 0)
-                {
-                    graph.Build(vectors, rowIds.Count, labels, threads, progress, ct);
-                }
-
-                Volatile.Write(ref _current, new IndexedGraph(graph, rowIds, slots));
+                var replaced = Current;
+                Volatile.Write(ref _current, built);
                 Volatile.Write(ref _state, (int)VectorIndexState.Ready);
                 BuildTime = clock.Elapsed;
+                Retire(replaced);
             }
             catch when (first)
             {
@@ -271,6 +302,12 @@ public sealed class VectorIndex
         long horizon = _horizon();
         CatchUpLocked(current, horizon, threads);
         ApplyDeletesLocked(current, horizon);
+        if (Options.Storage == DiskAnnStorage.Disk && MergeDue(current, consolidate))
+        {
+            MergeLocked(current, threads);
+            return;
+        }
+
         var graph = current.Graph;
         int deleted = graph.DeletedCount;
         if (deleted > 0 && (consolidate || (deleted >= MinConsolidation && deleted >= graph.Count * ConsolidateFraction)))
@@ -341,6 +378,10 @@ public sealed class VectorIndex
                 current.Unmap(next.RowId, point);
                 current.Graph.Delete(point);
             }
+            else if (current.Disk is { } disk && disk.TryGetNode(next.RowId, out uint node))
+            {
+                disk.Delete(next.RowId, node);
+            }
         }
     }
 
@@ -380,9 +421,11 @@ public sealed class VectorIndex
     }
 
     /// <summary>
-    /// Writes the index for a checkpoint: a header (magic, version, index OID, metric, dimensions, watermark, point count),
-    /// the point → row map, then the graph (<see cref="VamanaIndex.Save"/>). Returns false, writing nothing, while the
-    /// index is not built. Inserts and deletes wait while it writes; searches go on.
+    /// Writes the index for a checkpoint: a header (magic, version, index OID, metric, dimensions, label ordinal, watermark,
+    /// point count, storage, disk file generation), the point → row map, then the graph (<see cref="VamanaIndex.Save"/>).
+    /// A <c>storage = 'disk'</c> index writes the node → row map of its disk file instead, which names the file by its
+    /// generation; its delta is not written (the rows past the file's watermark are inserted again at the next start).
+    /// Returns false, writing nothing, while the index is not built. Inserts and deletes wait while it writes; searches go on.
     /// </summary>
     public bool Save(Stream destination)
     {
@@ -393,7 +436,8 @@ public sealed class VectorIndex
                 return false;
             }
 
-            int count = current.Graph.Count;
+            var disk = current.Disk;
+            int count = disk?.RowIds.Length ?? current.Graph.Count;
             Span<byte> header = stackalloc byte[FileHeaderBytes];
             FileMagic.CopyTo(header);
             BinaryPrimitives.WriteInt32LittleEndian(header[8..], FileVersion);
@@ -401,11 +445,22 @@ public sealed class VectorIndex
             BinaryPrimitives.WriteInt32LittleEndian(header[16..], (int)Metric);
             BinaryPrimitives.WriteInt32LittleEndian(header[20..], Dimensions);
             BinaryPrimitives.WriteInt32LittleEndian(header[24..], LabelOrdinal);
-            BinaryPrimitives.WriteInt64LittleEndian(header[28..], current.Watermark);
+            BinaryPrimitives.WriteInt64LittleEndian(header[28..], disk?.Watermark ?? current.Watermark);
             BinaryPrimitives.WriteInt64LittleEndian(header[36..], count);
+            BinaryPrimitives.WriteInt32LittleEndian(header[44..], (int)Options.Storage);
+            BinaryPrimitives.WriteInt64LittleEndian(header[48..], disk?.Number ?? -1);
             destination.Write(header);
-            WriteLongs(destination, current.RowIds(count));
-            current.Graph.Save(destination);
+            if (disk is not null)
+            {
+                WriteLongs(destination, disk.RowIds);
+                _savedGeneration = disk.Number;
+            }
+            else
+            {
+                WriteLongs(destination, current.RowIds(count));
+                current.Graph.Save(destination);
+            }
+
             return true;
         }
     }
@@ -413,9 +468,10 @@ public sealed class VectorIndex
     /// <summary>
     /// Loads an index written by <see cref="Save"/> at a checkpoint and makes it Ready: points whose rows no longer exist
     /// or are dead to every snapshot are tombstoned, and the rows committed after the watermark are inserted by the next
-    /// maintenance (which the caller schedules).
+    /// maintenance (which the caller schedules). A <c>storage = 'disk'</c> index opens its file (header and PQ codes only).
     /// </summary>
     /// <exception cref="InvalidDataException">The file is damaged or belongs to another index definition.</exception>
+    /// <exception cref="IOException">The disk file it names cannot be opened.</exception>
     public void Load(Stream source)
     {
         lock (_maintenance)
@@ -430,13 +486,15 @@ public sealed class VectorIndex
             if (BinaryPrimitives.ReadUInt32LittleEndian(header[12..]) != Info.Oid
                 || BinaryPrimitives.ReadInt32LittleEndian(header[16..]) != (int)Metric
                 || BinaryPrimitives.ReadInt32LittleEndian(header[20..]) != Dimensions
-                || BinaryPrimitives.ReadInt32LittleEndian(header[24..]) != LabelOrdinal)
+                || BinaryPrimitives.ReadInt32LittleEndian(header[24..]) != LabelOrdinal
+                || BinaryPrimitives.ReadInt32LittleEndian(header[44..]) != (int)Options.Storage)
             {
                 throw new InvalidDataException($"index file of \"{Info.Name}\" belongs to another index definition");
             }
 
             long watermark = BinaryPrimitives.ReadInt64LittleEndian(header[28..]);
             long count = BinaryPrimitives.ReadInt64LittleEndian(header[36..]);
+            long generation = BinaryPrimitives.ReadInt64LittleEndian(header[48..]);
             if (count < 0 || count > int.MaxValue || watermark < 0)
             {
                 throw new InvalidDataException($"index file of \"{Info.Name}\" has a bad header");
@@ -444,48 +502,66 @@ public sealed class VectorIndex
 
             long[] rowIds = new long[count];
             ReadLongs(source, rowIds);
-            var graph = VamanaIndex.Load(source);
-            if (graph.Count != count || graph.Dimensions != Dimensions || graph.Metric != Metric)
+            IndexedGraph loaded;
+            if (Options.Storage == DiskAnnStorage.Disk)
             {
-                throw new InvalidDataException($"index file of \"{Info.Name}\" holds a graph that does not match its map");
+                loaded = LoadDisk(rowIds, generation, watermark);
+            }
+            else
+            {
+                var graph = VamanaIndex.Load(source);
+                if (graph.Count != count || graph.Dimensions != Dimensions || graph.Metric != Metric)
+                {
+                    throw new InvalidDataException($"index file of \"{Info.Name}\" holds a graph that does not match its map");
+                }
+
+                ForgetMissingRows(rowIds, watermark, graph.IsDeleted, graph.Delete);
+                loaded = new IndexedGraph(graph, rowIds, Math.Min(watermark, _data.SlotCount));
             }
 
-            // Points of rows that are gone (deleted before the checkpoint's rows were written, or by the replayed log,
-            // or never durable: the catch-up may index a commit's rows before its log record is flushed) are
-            // tombstoned; the map never names a row twice. Row ids past the recovered table's end are handed out again,
-            // so the watermark comes back to it and those rows are indexed when they arrive.
-            var seen = new HashSet<long>();
-            long horizon = _horizon();
-            for (uint point = 0; point < count; point++)
-            {
-                long rowId = rowIds[point];
-                if (rowId == IndexedGraph.NoRow)
-                {
-                    continue;
-                }
-
-                if (rowId < 0 || rowId >= watermark || !seen.Add(rowId))
-                {
-                    throw new InvalidDataException($"index file of \"{Info.Name}\" maps point {point} to row {rowId}");
-                }
-
-                var row = _data.Get(rowId);
-                if (row is null || !Indexable(row, horizon))
-                {
-                    rowIds[point] = IndexedGraph.NoRow;
-                    if (!graph.IsDeleted(point))
-                    {
-                        graph.Delete(point);
-                    }
-                }
-                else if (row.DeletedSeq != 0)
-                {
-                    _deletes.Enqueue((rowId, row.DeletedSeq));
-                }
-            }
-
-            Volatile.Write(ref _current, new IndexedGraph(graph, rowIds, Math.Min(watermark, _data.SlotCount)));
+            Volatile.Write(ref _current, loaded);
             Volatile.Write(ref _state, (int)VectorIndexState.Ready);
+        }
+    }
+
+    /// <summary>
+    /// Tombstones the points of <paramref name="rowIds"/> whose rows are gone (deleted before the checkpoint's rows were
+    /// written, or by the replayed log, or never durable: the catch-up may index a commit's rows before its log record is
+    /// flushed) and marks them <see cref="IndexedGraph.NoRow"/>; queues the deletes some snapshot still sees. Row ids past
+    /// the recovered table's end are handed out again, so the caller lowers the watermark to it and those rows are indexed
+    /// when they arrive.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The map names a row twice or a row at or past the watermark.</exception>
+    private void ForgetMissingRows(long[] rowIds, long watermark, Func<uint, bool> isDeleted, Action<uint> delete)
+    {
+        var seen = new HashSet<long>();
+        long horizon = _horizon();
+        for (uint point = 0; point < rowIds.Length; point++)
+        {
+            long rowId = rowIds[point];
+            if (rowId == IndexedGraph.NoRow)
+            {
+                continue;
+            }
+
+            if (rowId < 0 || rowId >= watermark || !seen.Add(rowId))
+            {
+                throw new InvalidDataException($"index file of \"{Info.Name}\" maps point {point} to row {rowId}");
+            }
+
+            var row = _data.Get(rowId);
+            if (row is null || !Indexable(row, horizon))
+            {
+                rowIds[point] = IndexedGraph.NoRow;
+                if (!isDeleted(point))
+                {
+                    delete(point);
+                }
+            }
+            else if (row.DeletedSeq != 0)
+            {
+                _deletes.Enqueue((rowId, row.DeletedSeq));
+            }
         }
     }
 

@@ -127,6 +127,11 @@ public sealed class SessionSettings
             throw new SqlException(SqlState.InvalidParameterValue, $"invalid value for parameter \"{canonical}\": \"{value}\"");
         }
 
+        if (value is not null && MemorySettings.Contains(canonical))
+        {
+            _ = ParseMemory(canonical, value);
+        }
+
         if (def?.EnumValues is { } allowed && value is not null && !allowed.Contains(value, StringComparer.OrdinalIgnoreCase))
         {
             throw new SqlException(SqlState.InvalidParameterValue, $"invalid value for parameter \"{name}\": \"{value}\"",
@@ -182,6 +187,44 @@ public sealed class SessionSettings
     }
 
     /// <summary>The integer value of a setting (for diskann.* knobs).</summary>
+    /// <summary>
+    /// A memory setting (work_mem, maintenance_work_mem) in bytes: a number of kB, or a number with one of PostgreSQL's
+    /// memory units (B, kB, MB, GB, TB).
+    /// </summary>
+    public long GetBytes(string name) => ParseMemory(Canonical(name), Get(name, false)!);
+
+    private static readonly HashSet<string> MemorySettings = new(StringComparer.Ordinal) { "work_mem", "maintenance_work_mem" };
+
+    /// <exception cref="SqlException">22023 with PostgreSQL's message for a value or unit it does not accept.</exception>
+    private static long ParseMemory(string name, string value)
+    {
+        string text = value.Trim();
+        int end = 0;
+        while (end < text.Length && char.IsAsciiDigit(text[end]))
+        {
+            end++;
+        }
+
+        string unit = text[end..].Trim();
+        long multiplier = unit switch
+        {
+            "" or "kB" => 1024L,
+            "B" => 1L,
+            "MB" => 1024L * 1024,
+            "GB" => 1024L * 1024 * 1024,
+            "TB" => 1024L * 1024 * 1024 * 1024,
+            _ => 0,
+        };
+        if (end == 0 || multiplier == 0 || !long.TryParse(text.AsSpan(0, end), System.Globalization.CultureInfo.InvariantCulture, out long number)
+            || number > long.MaxValue / multiplier)
+        {
+            throw new SqlException(SqlState.InvalidParameterValue, $"invalid value for parameter \"{name}\": \"{value}\"",
+                hint: multiplier == 0 && end > 0 ? "Valid units for this parameter are \"B\", \"kB\", \"MB\", \"GB\", and \"TB\"." : null);
+        }
+
+        return number * multiplier;
+    }
+
     public int GetInt(string name) => int.TryParse(Get(name, false), out int v) ? v : 0;
 
     /// <summary>Every defined setting with its current value, for pg_settings and SHOW ALL.</summary>

@@ -387,11 +387,8 @@ public sealed partial class SqlSession
             }
         }
 
-        if (DiskAnnIndexOptions.Parse(create.Options).Storage == DiskAnnStorage.Disk)
-        {
-            throw new SqlException(SqlState.FeatureNotSupported, "diskann storage = 'disk' is not supported yet; use storage = 'memory'");
-        }
-
+        // The WITH options are checked here, before the catalog changes (22023 for a bad one).
+        _ = DiskAnnIndexOptions.Parse(create.Options);
         return [opclass, .. keys.Skip(1).Select(_ => (string?)null)];
     }
 
@@ -407,7 +404,8 @@ public sealed partial class SqlSession
         Database.IndexBuilds[info.Oid] = progress;
         try
         {
-            var build = Task.Run(() => index.Build(Environment.ProcessorCount, progress, ct), ct);
+            long budget = Settings.GetBytes("maintenance_work_mem");
+            var build = Task.Run(() => index.Build(Environment.ProcessorCount, progress, ct, budget), ct);
             int reported = 0;
             while (await Task.WhenAny(build, Task.Delay(250, ct)) != build)
             {

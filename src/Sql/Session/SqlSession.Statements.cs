@@ -193,7 +193,8 @@ public sealed partial class SqlSession
         {
             if (indexOid is null || index.Info.Oid == indexOid)
             {
-                await Task.Run(() => index.Build(Environment.ProcessorCount, null, ct), ct);
+                long budget = Settings.GetBytes("maintenance_work_mem");
+                await Task.Run(() => index.Build(Environment.ProcessorCount, null, ct, budget), ct);
                 Database.RequestCheckpoint();
             }
         }

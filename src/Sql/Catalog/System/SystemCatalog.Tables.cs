@@ -122,6 +122,16 @@ public static partial class SystemCatalog
                 p.Latest.PointsTotal, p.Latest.PointsDone,
             }));
 
+        // One row per diskann index: where it lives, its points, and what it holds in memory (resident_bytes: graph or
+        // delta, maps, and for storage = 'disk' the PQ codes, codebooks, hot-node cache and tombstones; file_bytes: the disk file).
+        Add("pg_catalog", "diskann_index_stats", [C("indexrelid", Oid), C("indexname", Name), C("relname", Name), C("storage", Text),
+            C("state", Text), C("points", SqlType.Int8), C("delta_points", SqlType.Int8), C("deleted_points", SqlType.Int8),
+            C("resident_bytes", SqlType.Int8), C("file_bytes", SqlType.Int8), C("cached_nodes", SqlType.Int8), C("pq_chunks", I4),
+            C("build_partitions", I4), C("build_peak_bytes", SqlType.Int8), C("build_seconds", SqlType.Float8), C("merges", I4),
+            C("direct_io", Bool), C("disk_searches", SqlType.Int8), C("sector_reads", SqlType.Int8), C("cache_hits", SqlType.Int8)],
+            ctx => ctx.Session.Database.Catalog.Tables.Values.OrderBy(t => t.Oid).SelectMany(t => ctx.Session.Database.GetTable(t.Oid).VectorIndexes
+                .Select(v => DiskAnnIndexRow(t, v))));
+
         Add("information_schema", "tables", [C("table_catalog", Name), C("table_schema", Name), C("table_name", Name), C("table_type", Text),
             C("self_referencing_column_name", Name), C("reference_generation", Text), C("user_defined_type_catalog", Name),
             C("user_defined_type_schema", Name), C("user_defined_type_name", Name), C("is_insertable_into", Text), C("is_typed", Text),
@@ -333,5 +343,20 @@ public static partial class SystemCatalog
                 yield return [t.Oid * 100 + (uint)c.AttributeNumber, t.Oid, c.AttributeNumber, c.DefaultSql];
             }
         }
+    }
+
+    private static object?[] DiskAnnIndexRow(TableInfo table, Indexing.VectorIndex index)
+    {
+        var file = index.DiskFile;
+        var graph = index.Graph;
+        var build = index.LastDiskBuild;
+        return
+        [
+            index.Info.Oid, index.Info.Name, table.Name, index.Options.Storage == Indexing.DiskAnnStorage.Disk ? "disk" : "memory",
+            index.State.ToString().ToLowerInvariant(), (long)(file?.LiveCount ?? 0) + (graph?.LiveCount ?? 0), (long)(file is null ? 0 : graph?.LiveCount ?? 0),
+            (long)(file?.DeletedCount ?? 0) + (graph?.DeletedCount ?? 0), index.ResidentBytes, file?.FileBytes ?? 0L, (long)(file?.CachedNodes ?? 0),
+            file?.Quantizer.Chunks ?? 0, build?.Partitions ?? 0, build?.PeakMemoryBytes ?? 0L, index.BuildTime.TotalSeconds, index.Merges,
+            file?.DirectIo ?? false, index.DiskSearches, index.SectorReads, index.CacheHits,
+        ];
     }
 }

@@ -104,8 +104,16 @@ public sealed class VectorIndexScanNode(
     private int[]? Decide(EvalContext eval, VectorIndex vectorIndex, int searchList, Report report)
     {
         report.Strategy = filter is null ? IndexScanStrategy.GraphSearch : IndexScanStrategy.IterativeGraphSearch;
-        if (labels is null)
+        report.DiskResident = vectorIndex.Options.Storage == DiskAnnStorage.Disk;
+        if (report.DiskResident)
         {
+            report.BeamWidth = Math.Max(1, eval.Execution.Session.Settings.GetInt("diskann.beam_width"));
+            report.Rescore = Math.Max(0, eval.Execution.Session.Settings.GetInt("diskann.rescore"));
+        }
+
+        if (labels is null || report.DiskResident)
+        {
+            // The disk file carries no labels: a label predicate is a filter like any other there.
             return null;
         }
 
@@ -175,9 +183,19 @@ public sealed class VectorIndexScanNode(
         int searchList = SearchListSize(ctx.Session.Settings, want);
         report.SearchListSize = searchList;
         int[]? wanted = Decide(eval, vectorIndex, searchList, report);
+        indexed = AcquireGeneration(vectorIndex, indexed);
         var scan = new ScanState(ctx, eval, runtime.Data, vectorIndex, indexed, q!, distance, want, ctx.Session.Transaction?.Find(table.Oid));
         bool growList = !string.Equals(ctx.Session.Settings.Get("diskann.iterative_search", false), "off", StringComparison.OrdinalIgnoreCase);
-        bool complete = SearchIndex(scan, wanted, searchList, growList, report);
+        bool complete;
+        try
+        {
+            complete = SearchIndex(scan, wanted, searchList, growList, report);
+        }
+        finally
+        {
+            indexed.Disk?.Index.Release();
+        }
+
         if (complete)
         {
             AddUnindexedRows(scan);
@@ -206,6 +224,21 @@ public sealed class VectorIndexScanNode(
     }
 
     /// <summary>
+    /// Takes a reference on the disk file of <paramref name="indexed"/> (a <c>storage = 'disk'</c> index) so a merge that
+    /// replaces the generation meanwhile cannot close the file under the search; a generation already replaced is passed
+    /// over for the current one. The caller releases the reference.
+    /// </summary>
+    private static IndexedGraph AcquireGeneration(VectorIndex vectorIndex, IndexedGraph indexed)
+    {
+        while (indexed.Disk is { } disk && !disk.Index.TryAcquire())
+        {
+            indexed = vectorIndex.Current ?? indexed;
+        }
+
+        return indexed;
+    }
+
+    /// <summary>
     /// Collects the indexed candidates with the chosen strategy; false when the index could not supply k rows. Holds a
     /// read scope on the graph throughout: point ids and posting lists are looked up after the graph returns them, and
     /// consolidation must not recycle them meanwhile.
@@ -229,7 +262,7 @@ public sealed class VectorIndexScanNode(
                 scan.Candidates.Clear();
                 return ScanPostings(scan, wanted!, report);
             default:
-                return WalkGraph(scan, null, searchList, Math.Max(searchList, scan.Graph.Count / 8), growList, report);
+                return WalkGraph(scan, null, searchList, Math.Max(searchList, scan.Indexed.Points / 8), growList, report);
         }
     }
 
@@ -255,14 +288,24 @@ public sealed class VectorIndexScanNode(
             float[] distances = ArrayPool<float>.Shared.Rent(searchList);
             try
             {
-                VamanaSearchStats stats;
-                int found = wanted is null
-                    ? graph.Search(scan.QueryVector, searchList, ids.AsSpan(0, searchList), distances.AsSpan(0, searchList), out stats)
-                    : graph.Search(scan.QueryVector, searchList, walkLabels, ids.AsSpan(0, searchList), distances.AsSpan(0, searchList), out stats);
-                report.Hops += stats.Hops;
-                scan.Computations += stats.DistanceComputations;
                 candidates.Clear();
                 long removed = 0;
+                if (scan.Indexed.Disk is { } disk)
+                {
+                    removed += SearchDisk(scan, disk, searchList, check, report);
+                }
+
+                int found = 0;
+                if (graph.Count > 0)
+                {
+                    VamanaSearchStats stats;
+                    found = wanted is null
+                        ? graph.Search(scan.QueryVector, searchList, ids.AsSpan(0, searchList), distances.AsSpan(0, searchList), out stats)
+                        : graph.Search(scan.QueryVector, searchList, walkLabels, ids.AsSpan(0, searchList), distances.AsSpan(0, searchList), out stats);
+                    report.Hops += stats.Hops;
+                    scan.Computations += stats.DistanceComputations;
+                }
+
                 for (int i = 0; i < found; i++)
                 {
                     if (allOf && !LabelPredicate.Matches(LabelMatch.AllOf, graph.GetLabels(ids[i]), wanted))
@@ -289,7 +332,7 @@ public sealed class VectorIndexScanNode(
 
                 // Tombstoned points take places in ℒ without being returned, so a short result alone does not mean
                 // the graph is exhausted: only a list as long as the graph does.
-                if (searchList >= graph.Count)
+                if (searchList >= scan.Indexed.Points)
                 {
                     report.Fallback = "fewer than k rows found in the graph";
                     return false;
@@ -301,13 +344,54 @@ public sealed class VectorIndexScanNode(
                     return false;
                 }
 
-                searchList = (int)Math.Min(Math.Min(searchList * 2L, graph.Count), budget);
+                searchList = (int)Math.Min(Math.Min(searchList * 2L, scan.Indexed.Points), budget);
             }
             finally
             {
                 ArrayPool<uint>.Shared.Return(ids);
                 ArrayPool<float>.Shared.Return(distances);
             }
+        }
+    }
+
+    /// <summary>
+    /// Beam search over the SSD-resident file (DiskANN §3.4) with list size <paramref name="searchList"/> and the session's
+    /// beam width, keeping the visible nodes that pass <paramref name="check"/>. The file re-ranks its expanded nodes by
+    /// full-precision distance; the best max(k, <c>diskann.rescore</c>) of them (with a filter, at least L) become
+    /// candidates, which the scan ranks exactly again from the table. Returns the rows removed by the filter.
+    /// </summary>
+    private static long SearchDisk(ScanState scan, DiskGeneration disk, int searchList, BoundExpr? check, Report report)
+    {
+        int take = Math.Max(scan.Want, report.Rescore);
+        if (check is not null)
+        {
+            take = Math.Max(take, searchList);
+        }
+
+        uint[] ids = ArrayPool<uint>.Shared.Rent(take);
+        float[] distances = ArrayPool<float>.Shared.Rent(take);
+        try
+        {
+            int found = disk.Index.Search(scan.QueryVector, searchList, report.BeamWidth, ids.AsSpan(0, take), distances.AsSpan(0, take), out var stats);
+            scan.Index.RecordDiskSearch(stats);
+            report.Hops += stats.Hops;
+            report.SectorReads += stats.SectorReads;
+            report.CacheHits += stats.CacheHits;
+            report.PqDistances += stats.PqDistances;
+            report.FullDistances += stats.FullDistances;
+            scan.Computations += stats.PqDistances + stats.FullDistances;
+            long removed = 0;
+            for (int i = 0; i < found; i++)
+            {
+                removed += scan.Accept(disk.RowIdOf(ids[i]), check) == Acceptance.Filtered ? 1 : 0;
+            }
+
+            return removed;
+        }
+        finally
+        {
+            ArrayPool<uint>.Shared.Return(ids);
+            ArrayPool<float>.Shared.Return(distances);
         }
     }
 
@@ -442,9 +526,20 @@ public sealed class VectorIndexScanNode(
                 yield return string.Create(CultureInfo.InvariantCulture, $"Rows Removed by Filter: {report.RemovedByFilter}");
             }
 
+            if (report.DiskResident && report.Strategy != IndexScanStrategy.ExactScan)
+            {
+                yield return string.Create(CultureInfo.InvariantCulture, $"Storage: disk (beam width {report.BeamWidth}, rescore {report.Rescore})");
+            }
+
             if (report.Hops > 0)
             {
                 yield return string.Create(CultureInfo.InvariantCulture, $"Hops: {report.Hops}");
+            }
+
+            if (report.SectorReads > 0 || report.CacheHits > 0)
+            {
+                yield return string.Create(CultureInfo.InvariantCulture, $"Sector Reads: {report.SectorReads}  Cache Hits: {report.CacheHits}");
+                yield return string.Create(CultureInfo.InvariantCulture, $"Distances: PQ {report.PqDistances}  Full {report.FullDistances}");
             }
 
             if (report.Abandoned is not null)
@@ -477,6 +572,13 @@ public sealed class VectorIndexScanNode(
         public int SearchListSize;
         public long Hops;
         public long RemovedByFilter;
+        public bool DiskResident;
+        public int BeamWidth;
+        public int Rescore;
+        public long SectorReads;
+        public long CacheHits;
+        public long PqDistances;
+        public long FullDistances;
         public string? Abandoned;
         public string? Fallback;
     }

@@ -5,9 +5,10 @@ namespace AnnSql.Sql.Storage.Tables;
 
 /// <summary>
 /// A table's live state: its committed rows, the unique indexes enforcing its constraints, and its diskann indexes.
-/// <paramref name="horizon"/> gives the vacuum horizon (the oldest snapshot in use) to the indexes' maintenance.
+/// <paramref name="horizon"/> gives the vacuum horizon (the oldest snapshot in use) to the indexes' maintenance;
+/// <paramref name="indexes"/> is what the diskann indexes share (their file directory and budgets).
 /// </summary>
-public sealed class TableRuntime(TableInfo info, Func<long> horizon)
+public sealed class TableRuntime(TableInfo info, Func<long> horizon, VectorIndexEnvironment indexes)
 {
     public TableInfo Info { get; set; } = info;
 
@@ -40,11 +41,19 @@ public sealed class TableRuntime(TableInfo info, Func<long> horizon)
 
             if (reset || !current.TryGetValue(index.Oid, out var runtime))
             {
-                runtime = new VectorIndex(index, Info, Data, horizon);
+                runtime = new VectorIndex(index, Info, Data, horizon, indexes);
                 unbuilt.Add(runtime);
             }
 
             next.Add(runtime);
+        }
+
+        foreach (var (oid, runtime) in current)
+        {
+            if (!next.Contains(runtime))
+            {
+                runtime.Close();
+            }
         }
 
         VectorIndexes = next;
