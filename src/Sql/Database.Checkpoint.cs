@@ -67,7 +67,7 @@ public sealed partial class Database
             }
 
             _wal.RecycleBefore(redo);
-            RemoveUnusedIndexFiles(tables);
+            RemoveUnusedIndexFiles();
             _lastCheckpointLsn = redo;
             _lastCheckpointTime = Environment.TickCount64;
             StorageMetrics.CheckpointDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
@@ -81,10 +81,10 @@ public sealed partial class Database
     private static string IndexFileName(uint indexOid) => $"i{indexOid}.graph";
 
     /// <summary>
-    /// After a checkpoint: deletes the disk index files that neither it nor a live index needs, those of dropped indexes
-    /// and tables included.
+    /// After a checkpoint: deletes the disk index files that neither it nor a live index needs, those of indexes and tables
+    /// dropped by now included.
     /// </summary>
-    private void RemoveUnusedIndexFiles(Dictionary<uint, TableRuntime> tables)
+    private void RemoveUnusedIndexFiles()
     {
         string directory = IndexEnvironment.Directory;
         if (!Directory.Exists(directory))
@@ -93,7 +93,7 @@ public sealed partial class Database
         }
 
         var live = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var table in _tables.Values.Concat(tables.Values))
+        foreach (var table in Volatile.Read(ref _tables).Values)
         {
             foreach (var index in table.VectorIndexes)
             {

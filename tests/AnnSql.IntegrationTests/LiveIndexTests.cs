@@ -25,7 +25,7 @@ public sealed class LiveIndexTests(ITestOutputHelper output)
         await MnistTable.CreateAsync(conn, data);
         await MnistTable.ExecuteAsync(conn, "CREATE INDEX mnist_idx ON mnist USING diskann (embedding vector_l2_ops)");
         var all = Enumerable.Repeat(true, n).ToArray();
-        double fresh = await RecallAsync(conn, data, all);
+        double fresh = await MnistTable.RecallAsync(conn, data, all, L2Query, Queries);
         output.WriteLine($"fresh build: recall@10 {fresh:F4}");
 
         var random = new Random(20251123);
@@ -75,7 +75,7 @@ public sealed class LiveIndexTests(ITestOutputHelper output)
                 present[id] = false;
             }
 
-            double halfway = await RecallAsync(conn, data, present);
+            double halfway = await MnistTable.RecallAsync(conn, data, present, L2Query, Queries);
             Assert.True(halfway >= 0.95, $"round {round}, half the rows deleted: recall@10 {halfway:F4}");
             if (round == 2)
             {
@@ -105,13 +105,13 @@ public sealed class LiveIndexTests(ITestOutputHelper output)
             }
 
             Assert.Equal((long)n, await new NpgsqlCommand("SELECT count(embedding) FROM mnist", conn).ExecuteScalarAsync());
-            double churned = await RecallAsync(conn, data, all);
+            double churned = await MnistTable.RecallAsync(conn, data, all, L2Query, Queries);
             output.WriteLine($"round {round}: recall@10 {halfway:F4} with half the rows deleted, {churned:F4} after they are back");
             Assert.True(churned >= 0.95 && churned >= fresh - 0.02, $"round {round}: recall@10 {churned:F4}, fresh build {fresh:F4}");
         }
 
         await MnistTable.ExecuteAsync(conn, "REINDEX INDEX mnist_idx");
-        double rebuilt = await RecallAsync(conn, data, all);
+        double rebuilt = await MnistTable.RecallAsync(conn, data, all, L2Query, Queries);
         output.WriteLine($"after REINDEX: recall@10 {rebuilt:F4}");
         Assert.True(rebuilt >= 0.95, $"after REINDEX: recall@10 {rebuilt:F4}");
     }
@@ -132,22 +132,7 @@ public sealed class LiveIndexTests(ITestOutputHelper output)
 
             // After the checkpoint: the queries' own vectors arrive as rows 100000 + q, and the nearest rows of other
             // queries leave.
-            for (int q = 0; q < 50; q++)
-            {
-                await using var cmd = new NpgsqlCommand("INSERT INTO mnist (id, label, embedding) VALUES ($1, 0, $2)", conn);
-                cmd.Parameters.Add(new NpgsqlParameter { Value = 100_000 + q });
-                cmd.Parameters.Add(new NpgsqlParameter { Value = new Vector(data.Queries[q]) });
-                await cmd.ExecuteNonQueryAsync();
-            }
-
-            for (int q = 50; q < Queries; q++)
-            {
-                int nearest = data.GroundTruth[q][0];
-                present[nearest] = false;
-                await using var cmd = new NpgsqlCommand("DELETE FROM mnist WHERE id = $1", conn);
-                cmd.Parameters.Add(new NpgsqlParameter { Value = nearest });
-                await cmd.ExecuteNonQueryAsync();
-            }
+            await MnistTable.InsertQueriesAndDeleteNearestAsync(conn, data, present, 50, Queries);
         }
 
         server.Kill();
@@ -236,24 +221,6 @@ public sealed class LiveIndexTests(ITestOutputHelper output)
         Assert.DoesNotContain(5L, await MnistTable.IdsAsync(conn, L2Query, moved));
         var plan = await MnistTable.ExplainAsync(conn, L2Query, kept);
         Assert.StartsWith("Index Scan using mnist_idx on mnist", plan[0], StringComparison.Ordinal);
-    }
-
-    /// <summary>Mean recall@10 of the first <see cref="Queries"/> queries over the rows <paramref name="present"/> marks.</summary>
-    private static async Task<double> RecallAsync(NpgsqlConnection conn, MnistDataset data, bool[] present)
-    {
-        double total = 0;
-        for (int q = 0; q < Queries; q++)
-        {
-            var ids = await MnistTable.IdsAsync(conn, L2Query, data.Queries[q]);
-            foreach (long id in ids)
-            {
-                Assert.True(present[id], $"query {q} returned row {id}, which is deleted");
-            }
-
-            total += ExactNeighbours.RecallAmong(data, q, ids, present);
-        }
-
-        return total / Queries;
     }
 
     /// <summary>Inserts base rows <paramref name="ids"/> with multi-row INSERT statements of 50 rows each.</summary>

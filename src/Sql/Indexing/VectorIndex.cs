@@ -174,13 +174,11 @@ public sealed partial class VectorIndex
                 long slots = _data.SlotCount;
                 var rows = _data.Slots[..(int)slots];
                 long horizon = _horizon();
-                var rowIds = new List<long>();
                 var indexed = new List<RowVersion>();
                 foreach (var row in rows)
                 {
                     if (row is not null && Indexable(row, horizon))
                     {
-                        rowIds.Add(row.RowId);
                         indexed.Add(row);
                         if (row.DeletedSeq != 0)
                         {
@@ -197,6 +195,7 @@ public sealed partial class VectorIndex
                 }
                 else
                 {
+                    var rowIds = indexed.ConvertAll(row => row.RowId);
                     float[] vectors = new float[(long)rowIds.Count * Dimensions];
                     int[]?[]? labels = LabelOrdinal >= 0 ? new int[]?[rowIds.Count] : null;
                     for (int i = 0; i < rowIds.Count; i++)

@@ -90,4 +90,51 @@ public static class MnistTable
             cmd.Parameters.Add(new NpgsqlParameter { Value = value });
         }
     }
+
+    /// <summary>
+    /// Mean recall@10 of <paramref name="sql"/> (<c>... ORDER BY embedding &lt;-&gt; $1 LIMIT 10</c>, ids first) over queries
+    /// 0..<paramref name="queries"/>-1, against an exact top-10 over the base rows <paramref name="present"/> marks; a
+    /// returned row that is not present fails the test.
+    /// </summary>
+    public static async Task<double> RecallAsync(NpgsqlConnection conn, MnistDataset data, bool[] present, string sql, int queries)
+    {
+        double total = 0;
+        for (int q = 0; q < queries; q++)
+        {
+            var ids = await IdsAsync(conn, sql, data.Queries[q]);
+            foreach (long id in ids)
+            {
+                Xunit.Assert.True(present[id], $"query {q} returned row {id}, which is deleted");
+            }
+
+            total += ExactNeighbours.RecallAmong(data, q, ids, present);
+        }
+
+        return total / queries;
+    }
+
+    /// <summary>
+    /// Changes the table in a way a restart must replay: query q's own vector arrives as row 100000 + q for q below
+    /// <paramref name="inserted"/>, and the exact nearest base row of each query from there to <paramref name="queries"/>
+    /// is deleted (and cleared in <paramref name="present"/>).
+    /// </summary>
+    public static async Task InsertQueriesAndDeleteNearestAsync(NpgsqlConnection conn, MnistDataset data, bool[] present, int inserted, int queries)
+    {
+        for (int q = 0; q < inserted; q++)
+        {
+            await using var cmd = new NpgsqlCommand("INSERT INTO mnist (id, label, embedding) VALUES ($1, 0, $2)", conn);
+            cmd.Parameters.Add(new NpgsqlParameter { Value = 100_000 + q });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = new Vector(data.Queries[q]) });
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        for (int q = inserted; q < queries; q++)
+        {
+            int nearest = data.GroundTruth[q][0];
+            present[nearest] = false;
+            await using var cmd = new NpgsqlCommand("DELETE FROM mnist WHERE id = $1", conn);
+            cmd.Parameters.Add(new NpgsqlParameter { Value = nearest });
+            await cmd.ExecuteNonQueryAsync();
+        }
+    }
 }
