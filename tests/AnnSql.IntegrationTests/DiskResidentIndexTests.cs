@@ -40,12 +40,14 @@ public sealed partial class DiskResidentIndexTests(ITestOutputHelper output)
         long peak = Convert.ToInt64(stats["build_peak_bytes"], CultureInfo.InvariantCulture);
         Assert.True(peak <= 12L * 1024 * 1024 && peak < rawBytes, $"build peak {peak} bytes");
 
-        double recall = await RecallAsync(conn, data, Enumerable.Repeat(true, data.Base.Length).ToArray());
+        double recall = await MnistTable.RecallAsync(conn, data, Enumerable.Repeat(true, data.Base.Length).ToArray(), L2Query, Queries);
         output.WriteLine($"recall@10 {recall:F4} at the default L");
         Assert.True(recall >= 0.95, $"recall@10 {recall:F4}");
 
         // The hot-node cache fills in the background after the build; the resident set is measured once it is full.
-        await WaitForAsync(async () => Convert.ToInt64((await StatsAsync(conn, "mnist_idx"))["cached_nodes"], CultureInfo.InvariantCulture) > 0);
+        Assert.True(
+            await WaitForAsync(async () => Convert.ToInt64((await StatsAsync(conn, "mnist_idx"))["cached_nodes"], CultureInfo.InvariantCulture) > 0),
+            "the hot-node cache was not filled within 30 s of the build");
         stats = await StatsAsync(conn, "mnist_idx");
         long resident = Convert.ToInt64(stats["resident_bytes"], CultureInfo.InvariantCulture);
         output.WriteLine($"resident {resident} bytes = {(double)resident / rawBytes:P1} of the vectors; file {stats["file_bytes"]} bytes");
@@ -61,7 +63,7 @@ public sealed partial class DiskResidentIndexTests(ITestOutputHelper output)
 
         // A wider beam reads the same sectors in fewer round trips; the answer keeps the recall bar.
         await MnistTable.ExecuteAsync(conn, "SET diskann.beam_width = 8");
-        double wide = await RecallAsync(conn, data, Enumerable.Repeat(true, data.Base.Length).ToArray());
+        double wide = await MnistTable.RecallAsync(conn, data, Enumerable.Repeat(true, data.Base.Length).ToArray(), L2Query, Queries);
         Assert.True(wide >= 0.95, $"recall@10 {wide:F4} with beam width 8");
     }
 
@@ -96,7 +98,7 @@ public sealed partial class DiskResidentIndexTests(ITestOutputHelper output)
         await MnistTable.CreateAsync(conn, data);
         await MnistTable.ExecuteAsync(conn, "CREATE INDEX mnist_idx ON mnist USING diskann (embedding vector_l2_ops) WITH (storage = 'disk')");
         var all = Enumerable.Repeat(true, n).ToArray();
-        double fresh = await RecallAsync(conn, data, all);
+        double fresh = await MnistTable.RecallAsync(conn, data, all, L2Query, Queries);
 
         // Readers query without pause through the deletes, the inserts and the merges; any error fails the test.
         using var stop = new CancellationTokenSource();
@@ -127,10 +129,10 @@ public sealed partial class DiskResidentIndexTests(ITestOutputHelper output)
         }
 
         await MnistTable.ExecuteAsync(conn, "VACUUM mnist");
-        double halfway = await RecallAsync(conn, data, present);
+        double halfway = await MnistTable.RecallAsync(conn, data, present, L2Query, Queries);
         await MnistTable.CopyAsync(conn, data, gone);
         await MnistTable.ExecuteAsync(conn, "VACUUM mnist");
-        double churned = await RecallAsync(conn, data, all);
+        double churned = await MnistTable.RecallAsync(conn, data, all, L2Query, Queries);
 
         await stop.CancelAsync();
         await Task.WhenAll(readers);
@@ -161,22 +163,7 @@ public sealed partial class DiskResidentIndexTests(ITestOutputHelper output)
 
             // After the checkpoint: the queries' own vectors arrive as rows 100000 + q (the delta), and the nearest row of
             // other queries leaves (a tombstone on the file).
-            for (int q = 0; q < 50; q++)
-            {
-                await using var cmd = new NpgsqlCommand("INSERT INTO mnist (id, label, embedding) VALUES ($1, 0, $2)", conn);
-                cmd.Parameters.Add(new NpgsqlParameter { Value = 100_000 + q });
-                cmd.Parameters.Add(new NpgsqlParameter { Value = new Vector(data.Queries[q]) });
-                await cmd.ExecuteNonQueryAsync();
-            }
-
-            for (int q = 50; q < Queries; q++)
-            {
-                int nearest = data.GroundTruth[q][0];
-                present[nearest] = false;
-                await using var cmd = new NpgsqlCommand("DELETE FROM mnist WHERE id = $1", conn);
-                cmd.Parameters.Add(new NpgsqlParameter { Value = nearest });
-                await cmd.ExecuteNonQueryAsync();
-            }
+            await MnistTable.InsertQueriesAndDeleteNearestAsync(conn, data, present, 50, Queries);
         }
 
         server.Kill();
@@ -214,23 +201,6 @@ public sealed partial class DiskResidentIndexTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task<double> RecallAsync(NpgsqlConnection conn, MnistDataset data, bool[] present)
-    {
-        double total = 0;
-        for (int q = 0; q < Queries; q++)
-        {
-            var ids = await MnistTable.IdsAsync(conn, L2Query, data.Queries[q]);
-            foreach (long id in ids)
-            {
-                Assert.True(present[id], $"query {q} returned row {id}, which is deleted");
-            }
-
-            total += ExactNeighbours.RecallAmong(data, q, ids, present);
-        }
-
-        return total / Queries;
-    }
-
     private static async Task<Dictionary<string, object>> StatsAsync(NpgsqlConnection conn, string index)
     {
         await using var cmd = new NpgsqlCommand("SELECT * FROM diskann_index_stats WHERE indexname = $1", conn);
@@ -246,12 +216,20 @@ public sealed partial class DiskResidentIndexTests(ITestOutputHelper output)
         return row;
     }
 
-    private static async Task WaitForAsync(Func<Task<bool>> condition)
+    /// <summary>Polls <paramref name="condition"/> every 100 ms for up to 30 s; returns whether it came true.</summary>
+    private static async Task<bool> WaitForAsync(Func<Task<bool>> condition)
     {
-        for (int i = 0; i < 300 && !await condition(); i++)
+        for (int i = 0; i < 300; i++)
         {
+            if (await condition())
+            {
+                return true;
+            }
+
             await Task.Delay(100);
         }
+
+        return false;
     }
 
     [GeneratedRegex(@"Sector Reads: (\d+)")]

@@ -106,9 +106,11 @@ public sealed partial class VectorIndex
             ? g : null;
     }
 
-    /// <summary>Builds a disk file over <paramref name="rows"/> and returns the generation with an empty delta.</summary>
-    private IndexedGraph BuildDisk(
-        List<RowVersion> rows, long slots, int threads, long budget, IProgress<VamanaBuildProgress>? progress, CancellationToken ct, long generation = -1)
+    /// <summary>
+    /// Builds a disk file over <paramref name="rows"/>, opens it and starts filling its hot-node cache; returns the generation
+    /// with an empty delta.
+    /// </summary>
+    private IndexedGraph BuildDisk(List<RowVersion> rows, long slots, int threads, long budget, IProgress<VamanaBuildProgress>? progress, CancellationToken ct)
     {
         if (rows.Count == 0)
         {
@@ -117,7 +119,7 @@ public sealed partial class VectorIndex
         }
 
         var source = new RowVectorSource(rows, ColumnOrdinal, Dimensions);
-        generation = generation >= 0 ? generation : NextGeneration();
+        long generation = NextGeneration();
         LastDiskBuild = WriteDiskFile(generation, path => DiskIndexBuilder.Build(
             path, source, Metric, Options.ToVamanaOptions(), Options.PqChunks, budget, threads, progress, ct));
         long[] rowIds = new long[rows.Count];
@@ -126,8 +128,9 @@ public sealed partial class VectorIndex
             rowIds[i] = rows[i].RowId;
         }
 
-        var disk = DiskIndex.Open(DiskFilePath(generation), _environment.DirectIo);
-        return new IndexedGraph(NewGraph(), [], slots, new DiskGeneration(disk, rowIds, generation, slots));
+        var disk = new DiskGeneration(DiskIndex.Open(DiskFilePath(generation), _environment.DirectIo), rowIds, generation, slots);
+        StartCacheLoad(disk);
+        return new IndexedGraph(NewGraph(), [], slots, disk);
     }
 
     /// <summary>Writes generation <paramref name="generation"/>'s file through a temporary name, then publishes it durably.</summary>
@@ -223,15 +226,10 @@ public sealed partial class VectorIndex
         }
 
         inserted = rows.Count - inserted;
-        long generation = NextGeneration();
-        IndexedGraph next = BuildDisk(rows, current.Watermark, threads, _environment.BuildMemoryBytes, null, CancellationToken.None, generation);
+        IndexedGraph next = BuildDisk(rows, current.Watermark, threads, _environment.BuildMemoryBytes, null, CancellationToken.None);
         Volatile.Write(ref _current, next);
         Merges++;
         Retire(current);
-        if (next.Disk is { } disk)
-        {
-            StartCacheLoad(disk);
-        }
 
         LogMerged(_environment.Logger, Info.Name, inserted, deleted, rows.Count, clock.Elapsed.TotalSeconds);
 
@@ -266,7 +264,7 @@ public sealed partial class VectorIndex
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
-            LogCacheLoadFailed(_environment.Logger, e, Info.Name);
+            LogDiskFileMaintenanceFailed(_environment.Logger, e, Info.Name);
         }
     });
 
@@ -297,7 +295,7 @@ public sealed partial class VectorIndex
         }
         catch (IOException e)
         {
-            LogCacheLoadFailed(_environment.Logger, e, Info.Name);
+            LogDiskFileMaintenanceFailed(_environment.Logger, e, Info.Name);
         }
         finally
         {
@@ -315,7 +313,7 @@ public sealed partial class VectorIndex
     private static partial void LogMerged(ILogger logger, string index, int inserted, int deleted, int points, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "diskann index {Index}: disk file maintenance failed")]
-    private static partial void LogCacheLoadFailed(ILogger logger, Exception exception, string index);
+    private static partial void LogDiskFileMaintenanceFailed(ILogger logger, Exception exception, string index);
 
     /// <summary>The vector column of table rows, read in place (no copy of the whole set).</summary>
     private sealed class RowVectorSource(List<RowVersion> rows, int ordinal, int dimensions) : IVectorSource
