@@ -37,21 +37,29 @@ public sealed class DiskBuildFixture : IDisposable
         Source = MnistRows.Shared.Source;
         int threads = Environment.ProcessorCount;
 
-        Stopwatch clock = Stopwatch.StartNew();
-        PartitionedPath = Path.Combine(Directory, "partitioned.diskann");
-        Partitioned = DiskIndexBuilder.Build(
-            PartitionedPath, Source, Metric.L2, Options, 0, SmallBudget, threads, PartitionedProgress, CancellationToken.None);
-        PartitionedSeconds = clock.Elapsed.TotalSeconds;
+        try
+        {
+            Stopwatch clock = Stopwatch.StartNew();
+            PartitionedPath = Path.Combine(Directory, "partitioned.diskann");
+            Partitioned = DiskIndexBuilder.Build(
+                PartitionedPath, Source, Metric.L2, Options, 0, SmallBudget, threads, PartitionedProgress, CancellationToken.None);
+            PartitionedSeconds = clock.Elapsed.TotalSeconds;
 
-        clock.Restart();
-        SinglePath = Path.Combine(Directory, "single.diskann");
-        Single = DiskIndexBuilder.Build(SinglePath, Source, Metric.L2, Options, 0, LargeBudget, threads, null, CancellationToken.None);
-        SingleSeconds = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            SinglePath = Path.Combine(Directory, "single.diskann");
+            Single = DiskIndexBuilder.Build(SinglePath, Source, Metric.L2, Options, 0, LargeBudget, threads, null, CancellationToken.None);
+            SingleSeconds = clock.Elapsed.TotalSeconds;
 
-        PartitionedIndex = DiskIndex.Open(PartitionedPath, directIo: false);
-        SingleIndex = DiskIndex.Open(SinglePath, directIo: false);
-        PartitionedGraph = ReadGraph(PartitionedIndex);
-        SingleGraph = ReadGraph(SingleIndex);
+            PartitionedIndex = DiskIndex.Open(PartitionedPath, directIo: false);
+            SingleIndex = DiskIndex.Open(SinglePath, directIo: false);
+            PartitionedGraph = ReadGraph(PartitionedIndex);
+            SingleGraph = ReadGraph(SingleIndex);
+        }
+        catch
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+            throw;
+        }
     }
 
     public float[] BaseRows { get; }
