@@ -12,8 +12,8 @@ namespace AnnSql.Sql.Indexing;
 /// The <c>storage = 'disk'</c> side of a diskann index (DiskANN §3; FreshDiskANN §5): the graph and the full-precision
 /// vectors in an SSD-resident <see cref="DiskIndex"/> file, PQ codes and a hot-node cache in memory, rows inserted since
 /// the file was written in an in-memory delta (<see cref="IndexedGraph.Graph"/>), deletes as tombstones on the file's
-/// nodes, and a merge that writes a new file over the rows both still hold once either reaches <see cref="MergeFraction"/>
-/// of it (or on VACUUM), swapping it in while searches go on. Files are named <c>i&lt;oid&gt;.&lt;generation&gt;.diskann</c>; a checkpoint records the generation it saw,
+/// nodes, and a StreamingMerge that folds both into a new file once either reaches <see cref="MergeFraction"/> of it (or on
+/// VACUUM), swapping it in while searches go on. Files are named <c>i&lt;oid&gt;.&lt;generation&gt;.diskann</c>; a checkpoint records the generation it saw,
 /// and files no checkpoint or live generation needs are deleted after the next checkpoint.
 /// </summary>
 public sealed partial class VectorIndex
@@ -197,49 +197,66 @@ public sealed partial class VectorIndex
     }
 
     /// <summary>
-    /// Folds the delta and the tombstones into a new disk file and publishes it with an empty delta: the file is built
-    /// afresh (<see cref="DiskIndexBuilder"/>, within the environment's build budget) over the rows the old file and the
-    /// delta still hold. Searches go on against the old generation meanwhile; inserts and deletes wait for the maintenance
-    /// lock.
+    /// Folds the delta and the tombstones into a new disk file and publishes it with an empty delta. With a file to merge
+    /// into this is FreshDiskANN's StreamingMerge (<see cref="StreamingMerge"/>: delete, insert and patch passes over the
+    /// old file, surviving nodes keep their ids); the first file is built by <see cref="DiskIndexBuilder"/> within the
+    /// environment's build budget. Searches go on against the old generation meanwhile; inserts and deletes wait for the
+    /// maintenance lock, so the tombstones the merge drops are all there are.
     /// </summary>
     private void MergeLocked(IndexedGraph current, int threads)
     {
         var clock = Stopwatch.StartNew();
-        DiskGeneration? old = current.Disk;
-        var rows = new List<RowVersion>();
-        int deleted = old?.Index.DeletedCount ?? 0;
-        if (old is not null)
-        {
-            for (uint node = 0; node < old.RowIds.Length; node++)
-            {
-                Take(old.RowIdOf(node));
-            }
-        }
-
-        int inserted = rows.Count;
+        var points = new List<uint>();
         for (uint point = 0; point < current.Graph.Count; point++)
         {
-            if (!current.Graph.IsDeleted(point))
+            if (!current.Graph.IsDeleted(point) && current.RowIdOf(point) != IndexedGraph.NoRow)
             {
-                Take(current.RowIdOf(point));
+                points.Add(point);
             }
         }
 
-        inserted = rows.Count - inserted;
-        IndexedGraph next = BuildDisk(rows, current.Watermark, threads, _environment.BuildMemoryBytes, null, CancellationToken.None);
+        DiskGeneration? old = current.Disk;
+        IndexedGraph next;
+        int deleted;
+        if (old is null)
+        {
+            deleted = 0;
+            var rows = new List<RowVersion>(points.Count);
+            foreach (uint point in points)
+            {
+                if (_data.Get(current.RowIdOf(point)) is { } row && row.Values[ColumnOrdinal] is not null)
+                {
+                    rows.Add(row);
+                }
+            }
+
+            next = BuildDisk(rows, current.Watermark, threads, _environment.BuildMemoryBytes, null, CancellationToken.None);
+        }
+        else
+        {
+            long generation = NextGeneration();
+            var inserts = new GraphVectorSource(current.Graph, points);
+            MergeSummary merge = WriteDiskFile(generation, path => StreamingMerge.Run(
+                old.Index, inserts, path, Options.ToVamanaOptions(), threads, CancellationToken.None));
+            deleted = merge.DeletesDropped;
+            long[] rowIds = new long[merge.Count];
+            rowIds.AsSpan().Fill(IndexedGraph.NoRow);
+            old.RowIds[..Math.Min(old.RowIds.Length, rowIds.Length)].CopyTo(rowIds);
+            for (int i = 0; i < points.Count; i++)
+            {
+                rowIds[merge.InsertedIds[i]] = current.RowIdOf(points[i]);
+            }
+
+            var disk = new DiskGeneration(DiskIndex.Open(DiskFilePath(generation), _environment.DirectIo), rowIds, generation, current.Watermark);
+            StartCacheLoad(disk);
+            next = new IndexedGraph(NewGraph(), [], current.Watermark, disk);
+        }
+
         Volatile.Write(ref _current, next);
         Merges++;
         Retire(current);
 
-        LogMerged(_environment.Logger, Info.Name, inserted, deleted, rows.Count, clock.Elapsed.TotalSeconds);
-
-        void Take(long rowId)
-        {
-            if (rowId != IndexedGraph.NoRow && _data.Get(rowId) is { } row && row.Values[ColumnOrdinal] is not null)
-            {
-                rows.Add(row);
-            }
-        }
+        LogMerged(_environment.Logger, Info.Name, points.Count, deleted, next.Disk?.Index.LiveCount ?? 0, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Closes a replaced generation's disk file once the scans still reading it are done.</summary>
@@ -314,6 +331,16 @@ public sealed partial class VectorIndex
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "diskann index {Index}: disk file maintenance failed")]
     private static partial void LogDiskFileMaintenanceFailed(ILogger logger, Exception exception, string index);
+
+    /// <summary>Live points of the delta graph, read in place: the inserts of a merge.</summary>
+    private sealed class GraphVectorSource(VamanaIndex graph, List<uint> points) : IVectorSource
+    {
+        public int Count => points.Count;
+
+        public int Dimensions => graph.Dimensions;
+
+        public void Read(int id, Span<float> destination) => graph.GetVector(points[id]).CopyTo(destination);
+    }
 
     /// <summary>The vector column of table rows, read in place (no copy of the whole set).</summary>
     private sealed class RowVectorSource(List<RowVersion> rows, int ordinal, int dimensions) : IVectorSource
