@@ -520,6 +520,33 @@ public sealed class DiskIndexTests(DiskMnistFixture fixture, ITestOutputHelper o
     }
 
     [Fact]
+    public void Searches_through_O_direct_batched_reads_and_through_the_page_cache_return_the_same_results()
+    {
+        using DiskIndex direct = fixture.OpenCopy();
+        using DiskIndex buffered = DiskIndex.Open(fixture.FilePath, directIo: false);
+        output.WriteLine($"O_DIRECT {direct.DirectIo}, Linux AIO {LinuxAio.TryCreate(1) is { } aio && Dispose(aio)}");
+        uint[] directIds = new uint[K], bufferedIds = new uint[K];
+        float[] directDistances = new float[K], bufferedDistances = new float[K];
+        foreach (int width in new[] { 1, 4, 16 })
+        {
+            for (int q = 0; q < 200; q++)
+            {
+                int found = direct.Search(Mnist.Query(q), 60, width, directIds, directDistances, out DiskSearchStats directStats);
+                Assert.Equal(found, buffered.Search(Mnist.Query(q), 60, width, bufferedIds, bufferedDistances, out DiskSearchStats bufferedStats));
+                Assert.Equal(bufferedStats, directStats);
+                Assert.True(directIds.AsSpan(0, found).SequenceEqual(bufferedIds.AsSpan(0, found)), $"query {q}, W {width}");
+                Assert.True(directDistances.AsSpan(0, found).SequenceEqual(bufferedDistances.AsSpan(0, found)), $"query {q}, W {width}");
+            }
+        }
+
+        static bool Dispose(LinuxAio aio)
+        {
+            aio.Dispose();
+            return true;
+        }
+    }
+
+    [Fact]
     public void O_direct_is_in_effect_where_the_file_system_accepts_it_and_then_refuses_unaligned_reads()
     {
         (VamanaIndex graph, float[] rows, ProductQuantizer quantizer, byte[] codes) = RandomIndex(Metric.L2, 300, 16, 16, 4, 300);

@@ -16,8 +16,9 @@ public sealed partial class DiskIndex
     /// </summary>
     /// <remarks>
     /// Full-precision distances are the kernel distances the in-memory <see cref="VamanaIndex"/>'s search returns (squared
-    /// L2, negative inner product, cosine distance); ties rank the lower id first, NaN last. The beam's records are read one
-    /// after another, one RandomAccess read of the node's sector(s) each. A beam width above L is taken as L, and L above
+    /// L2, negative inner product, cosine distance); ties rank the lower id first, NaN last. A step's records missing from the
+    /// cache are read together through Linux AIO when the file has O_DIRECT (one read of the node's sector(s) each), else one
+    /// after another with RandomAccess. A beam width above L is taken as L, and L above
     /// Count as Count. Takes and releases a reference around the call (so a search after <see cref="Dispose"/> works while
     /// another reference is held); the hot-node cache is the one published when the search starts. Allocation-free once the
     /// index's pooled scratch has grown to the largest L and W asked for.
@@ -115,12 +116,12 @@ public sealed partial class DiskIndex
 
             hops++;
 
-            // Fetch the beam's records (DiskANN issues these reads together; here they are one read after another), then
-            // expand them: a full-precision distance each, and the unvisited neighbours of all of them for one PQ pass.
+            // Fetch the beam's records: cache hits in place, the misses read together (DiskANN issues a step's reads at once),
+            // then expand them: a full-precision distance each, and the unvisited neighbours of all of them for one PQ pass.
+            int misses = 0;
             for (int i = 0; i < n; i++)
             {
-                uint id = beam[i];
-                if (cache is not null && cache.TryFind(id, out int offset))
+                if (cache is not null && cache.TryFind(beam[i], out int offset))
                 {
                     offsets[i] = offset;
                     cacheHits++;
@@ -128,9 +129,14 @@ public sealed partial class DiskIndex
                 else
                 {
                     offsets[i] = -1;
-                    ReadExactly(_handle, reads.Slice(i * readBytes, readBytes), _header.NodeSectorOffset(id));
-                    sectorReads += _header.SectorsPerNode;
+                    misses++;
                 }
+            }
+
+            if (misses > 0)
+            {
+                ReadBeam(beam.AsSpan(0, n), offsets, reads, scratch.Aio, misses);
+                sectorReads += misses * _header.SectorsPerNode;
             }
 
             int freshCount = 0;
@@ -184,5 +190,42 @@ public sealed partial class DiskIndex
 
         stats = new DiskSearchStats(hops, sectorReads, cacheHits, pqDistances, expanded.Length);
         return written;
+    }
+
+    /// <summary>
+    /// Reads the records of the beam nodes whose offset is -1 into their slots of <paramref name="reads"/> (node i at
+    /// i × NodeReadBytes): together through <paramref name="aio"/> when there is one and more than one read, otherwise one
+    /// after another.
+    /// </summary>
+    private unsafe void ReadBeam(ReadOnlySpan<uint> beam, int[] offsets, Span<byte> reads, LinuxAio? aio, int misses)
+    {
+        int readBytes = _header.NodeReadBytes;
+        if (aio is null || misses == 1)
+        {
+            for (int i = 0; i < beam.Length; i++)
+            {
+                if (offsets[i] < 0)
+                {
+                    ReadExactly(_handle, reads.Slice(i * readBytes, readBytes), _header.NodeSectorOffset(beam[i]));
+                }
+            }
+
+            return;
+        }
+
+        // SAFETY: reads is native (AlignedBuffer) memory, so fixing it pins nothing and the address stays valid after the
+        // block; ReadAll returns only when every read has completed.
+        fixed (byte* buffer = reads)
+        {
+            for (int i = 0; i < beam.Length; i++)
+            {
+                if (offsets[i] < 0)
+                {
+                    aio.Add(_handle, buffer + (i * readBytes), readBytes, _header.NodeSectorOffset(beam[i]));
+                }
+            }
+
+            aio.ReadAll();
+        }
     }
 }

@@ -501,7 +501,7 @@ public sealed partial class DiskIndex : IDisposable
             }
         }
 
-        return new DiskSearchScratch(_quantizer.TableLength, _header.NodeReadBytes);
+        return new DiskSearchScratch(_quantizer.TableLength, _header.NodeReadBytes, _directIo);
     }
 
     private void ReturnScratch(DiskSearchScratch scratch)

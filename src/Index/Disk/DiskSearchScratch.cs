@@ -13,12 +13,21 @@ internal sealed class DiskSearchScratch : IDisposable
 {
     private readonly int _nodeReadBytes;
     private AlignedBuffer? _records;
+    private bool _asyncReads;
 
-    public DiskSearchScratch(int tableLength, int nodeReadBytes)
+    /// <summary>
+    /// Scratch for tables of <paramref name="tableLength"/> floats and node reads of <paramref name="nodeReadBytes"/>; with
+    /// <paramref name="asyncReads"/> (an O_DIRECT file) the beam's reads go out together through <see cref="Aio"/>.
+    /// </summary>
+    public DiskSearchScratch(int tableLength, int nodeReadBytes, bool asyncReads)
     {
         Table = new float[tableLength];
         _nodeReadBytes = nodeReadBytes;
+        _asyncReads = asyncReads;
     }
+
+    /// <summary>The AIO context that issues a beam's reads together; null for buffered files or where Linux AIO is missing.</summary>
+    public LinuxAio? Aio { get; private set; }
 
     /// <summary>The query's PQ distance table.</summary>
     public float[] Table { get; }
@@ -90,6 +99,13 @@ internal sealed class DiskSearchScratch : IDisposable
             _records = new AlignedBuffer(bytes);
         }
 
+        if (_asyncReads && (Aio is null || Aio.Capacity < width))
+        {
+            Aio?.Dispose();
+            Aio = LinuxAio.TryCreate(width);
+            _asyncReads = Aio is not null;
+        }
+
         return _records.Span[..bytes];
     }
 
@@ -106,10 +122,12 @@ internal sealed class DiskSearchScratch : IDisposable
         Expanded[ExpandedCount++] = new Neighbor(id, distance);
     }
 
-    /// <summary>Frees the read buffers.</summary>
+    /// <summary>Frees the read buffers and the AIO context.</summary>
     public void Dispose()
     {
         _records?.Dispose();
         _records = null;
+        Aio?.Dispose();
+        Aio = null;
     }
 }
