@@ -58,6 +58,7 @@ internal static class SystemFunctions
         Add("pg_get_indexdef", SqlType.Text, [SqlType.Oid, SqlType.Int4, SqlType.Bool], (a, ctx) => IndexDef(ctx, (uint)a[0]!));
         Add("pg_get_constraintdef", SqlType.Text, [SqlType.Oid], (a, ctx) => ConstraintDef(ctx, (uint)a[0]!));
         Add("pg_get_constraintdef", SqlType.Text, [SqlType.Oid, SqlType.Bool], (a, ctx) => ConstraintDef(ctx, (uint)a[0]!));
+        Add("pg_get_statisticsobjdef_columns", SqlType.Text, [SqlType.Oid], (_, _) => null);
         Add("pg_total_relation_size", SqlType.Int8, [SqlType.RegClass], (_, _) => 0L);
         Add("pg_relation_size", SqlType.Int8, [SqlType.RegClass], (_, _) => 0L);
         Add("pg_size_pretty", SqlType.Text, [SqlType.Int8], (a, _) => ((long)a[0]!).ToString(CultureInfo.InvariantCulture) + " bytes");
@@ -101,15 +102,27 @@ internal static class SystemFunctions
                 {
                     var col = BuiltinFunctions.QuoteIdent(t.Columns[k - 1].Name);
                     var opclass = n < i.OperatorClasses.Count ? i.OperatorClasses[n] : null;
-                    return opclass is null ? col : col + " " + opclass;
+                    return opclass is null || IsDefaultOperatorClass(i.ShownMethod, opclass) ? col : col + " " + opclass;
                 });
                 string with = i.Options.Count == 0 ? "" : " WITH (" + string.Join(", ", i.Options.Select(o => o.Key + "='" + o.Value + "'")) + ")";
-                return $"CREATE {(i.IsUnique ? "UNIQUE " : "")}INDEX {BuiltinFunctions.QuoteIdent(i.Name)} ON public.{BuiltinFunctions.QuoteIdent(t.Name)} USING {i.Method} ({string.Join(", ", keys)}){with}";
+                return $"CREATE {(i.IsUnique ? "UNIQUE " : "")}INDEX {BuiltinFunctions.QuoteIdent(i.Name)} ON public.{BuiltinFunctions.QuoteIdent(t.Name)} USING {i.ShownMethod} ({string.Join(", ", keys)}){with}";
             }
         }
 
         return null;
     }
+
+    /// <summary>
+    /// Whether <paramref name="opclass"/> is the default operator class of its type for <paramref name="method"/>, which
+    /// pg_get_indexdef leaves out: pgvector marks vector_l2_ops default for ivfflat only (none for hnsw); pgvectorscale marks the
+    /// cosine classes default for diskann.
+    /// </summary>
+    private static bool IsDefaultOperatorClass(string method, string opclass) => (method, opclass) switch
+    {
+        ("ivfflat", "vector_l2_ops") => true,
+        ("diskann", "vector_cosine_ops" or "halfvec_cosine_ops") => true,
+        _ => false,
+    };
 
     private static string? ConstraintDef(EvalContext ctx, uint oid)
     {
