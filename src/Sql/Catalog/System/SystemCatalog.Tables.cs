@@ -24,7 +24,7 @@ public static partial class SystemCatalog
         Add("pg_catalog", "pg_namespace", [C("oid", Oid), C("nspname", Name), C("nspowner", Oid), C("nspacl", Text)], _ =>
         [
             [PgCatalogNamespace, "pg_catalog", SuperuserOid, null],
-            [PublicNamespace, "public", SuperuserOid, null],
+            [PublicNamespace, "public", DatabaseOwnerRole, null],
             [InformationSchemaNamespace, "information_schema", SuperuserOid, null],
             [PgToastNamespace, "pg_toast", SuperuserOid, null],
         ]);
@@ -108,6 +108,9 @@ public static partial class SystemCatalog
         Add("pg_catalog", "pg_user", [C("usename", Name), C("usesysid", Oid), C("usecreatedb", Bool), C("usesuper", Bool)],
             _ => [["postgres", SuperuserOid, true, true]]);
 
+        Add("pg_catalog", "pg_tablespace", [C("oid", Oid), C("spcname", Name), C("spcowner", Oid), C("spcacl", SqlType.ArrayOf(Text)),
+            C("spcoptions", SqlType.ArrayOf(Text))], _ => [[1663u, "pg_default", SuperuserOid, null, null], [1664u, "pg_global", SuperuserOid, null, null]]);
+
         // Comments: the ones CREATE EXTENSION sets from each extension's control file (psql's \dx reads them).
         Add("pg_catalog", "pg_description", EmptyColumns("pg_description"), ctx => ctx.Session.Database.Catalog.Extensions
             .Where(e => ExtensionComment(e) is not null)
@@ -116,7 +119,7 @@ public static partial class SystemCatalog
         foreach (var empty in new[] { "pg_depend", "pg_policy", "pg_statistic_ext", "pg_publication", "pg_publication_rel",
             "pg_publication_namespace", "pg_inherits", "pg_trigger", "pg_rewrite", "pg_collation", "pg_foreign_table", "pg_partitioned_table",
             "pg_sequence", "pg_event_trigger", "pg_shdescription", "pg_init_privs", "pg_seclabel", "pg_opclass", "pg_operator", "pg_cast",
-            "pg_tablespace", "pg_authid", "pg_auth_members", "pg_locks", "pg_stat_activity", "pg_prepared_statements", "pg_cursors" })
+            "pg_authid", "pg_auth_members", "pg_locks", "pg_stat_activity", "pg_prepared_statements", "pg_cursors" })
         {
             Add("pg_catalog", empty, EmptyColumns(empty), _ => []);
         }
@@ -166,6 +169,18 @@ public static partial class SystemCatalog
         return list.ToFrozenDictionary(t => t.Schema + "." + t.Name);
     }
 
+    /// <summary>OID of PostgreSQL's predefined role <c>pg_database_owner</c>, which owns schema public since PostgreSQL 14.</summary>
+    public const uint DatabaseOwnerRole = 6171;
+
+    /// <summary>The comments initdb puts on the default databases (pg_shdescription; psql's \l+ shows them).</summary>
+    internal static string? DatabaseComment(string name) => name switch
+    {
+        "postgres" => "default administrative connection database",
+        "template0" => "unmodifiable empty database",
+        "template1" => "default template for new databases",
+        _ => null,
+    };
+
     private static OutputColumn[] EmptyColumns(string table) => table switch
     {
         "pg_depend" => [C("classid", Oid), C("objid", Oid), C("objsubid", I4), C("refclassid", Oid), C("refobjid", Oid), C("refobjsubid", I4), C("deptype", Ch)],
@@ -175,6 +190,7 @@ public static partial class SystemCatalog
         "pg_publication" => [C("oid", Oid), C("pubname", Name), C("pubowner", Oid), C("puballtables", Bool), C("pubinsert", Bool), C("pubupdate", Bool), C("pubdelete", Bool), C("pubtruncate", Bool), C("pubviaroot", Bool)],
         "pg_publication_rel" => [C("oid", Oid), C("prpubid", Oid), C("prrelid", Oid), C("prqual", Text), C("prattrs", SqlType.Int2Vector)],
         "pg_publication_namespace" => [C("oid", Oid), C("pnpubid", Oid), C("pnnspid", Oid)],
+        "pg_auth_members" => [C("roleid", Oid), C("member", Oid), C("grantor", Oid), C("admin_option", Bool)],
         "pg_inherits" => [C("inhrelid", Oid), C("inhparent", Oid), C("inhseqno", I4), C("inhdetachpending", Bool)],
         "pg_trigger" => [C("oid", Oid), C("tgrelid", Oid), C("tgparentid", Oid), C("tgname", Name), C("tgfoid", Oid), C("tgtype", I2), C("tgenabled", Ch), C("tgisinternal", Bool), C("tgconstraint", Oid)],
         "pg_collation" => [C("oid", Oid), C("collname", Name), C("collnamespace", Oid), C("collowner", Oid), C("collprovider", Ch), C("collisdeterministic", Bool), C("collencoding", I4), C("collcollate", Name), C("collctype", Name)],
@@ -187,7 +203,7 @@ public static partial class SystemCatalog
     };
 
     /// <summary>pg_database.oid of the database at <paramref name="index"/> in the catalog's list (PostgreSQL's fixed OIDs for the defaults).</summary>
-    private static uint DatabaseOid(string name, int index) =>
+    internal static uint DatabaseOid(string name, int index) =>
         name == "postgres" ? 5u : name == "template1" ? 1u : name == "template0" ? 4u : 16400u + (uint)Math.Max(index, 0);
 
     internal static uint AccessMethodOid(string method) => method switch
