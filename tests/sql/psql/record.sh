@@ -7,8 +7,9 @@
 # pgvector has no diskann access method, so the reference runs the script with
 # "USING diskann" replaced by "USING hnsw" (same opclass, same column; like pgvectorscale's
 # diskann, hnsw has no default opclass for vector_l2_ops, so \d prints the opclass), and the
-# index line that \d prints for it is turned back to "diskann" in the output. That is the one
-# deliberate edit: AnnSql prints the access method the index was created with.
+# index line that \d prints for it and its "Access method" cell in \di+ are turned back to
+# "diskann" in the output. That is the one deliberate edit: AnnSql prints the access method the
+# index was created with. Sizes (\dt+, \di+, \l+) and the \timing line are masked by the test.
 set -eu
 cd "$(dirname "$0")/../../.."
 bin="$(pg_config --bindir)"
@@ -22,5 +23,6 @@ runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
 sed 's/USING diskann/USING hnsw/' tests/sql/psql/meta.sql > "$dir/meta.sql"
 psql -X -h 127.0.0.1 -p "$port" -U postgres -d postgres -f "$dir/meta.sql" 2>"$dir/err" \
     | sed -e 's/^\(    "items_embedding_idx" \)hnsw /\1diskann /' \
+          -e 's/^\( public | items_embedding_idx  | index | postgres | items | permanent   | \)hnsw   /\1diskann/' \
           -e 's/^Time: [0-9.]* ms.*$/Time: x ms/' > tests/sql/psql/expected.out
 cat "$dir/err" >&2
