@@ -257,6 +257,14 @@ public sealed partial class Binder
             return new ConstantExpr(null, target);
         }
 
+        if (e is ConstantExpr { Type.Kind: SqlTypeKind.Unknown, Value: string name } && IsRegType(target.Kind) && !uint.TryParse(name.Trim(), out _))
+        {
+            // 'pg_catalog.pg_extension'::regclass: the name is looked up in the catalog when the statement runs.
+            var kind = target.Kind;
+            return new CallExpr("to_" + target.TypeName, [new ConstantExpr(name, SqlType.Text)], target,
+                (a, ctx) => SystemCatalog.ResolveRegName(ctx, kind, (string)a[0]!), true);
+        }
+
         if (e is ConstantExpr { Type.Kind: SqlTypeKind.Unknown, Value: string s } c)
         {
             try
@@ -283,6 +291,8 @@ public sealed partial class Binder
 
         return assignment && target.IsString && target.Modifier >= 0 ? new LengthCheckedCast(e, target) : new BoundCast(e, target);
     }
+
+    private static bool IsRegType(SqlTypeKind kind) => kind is SqlTypeKind.RegClass or SqlTypeKind.RegType or SqlTypeKind.RegProc or SqlTypeKind.RegNamespace;
 
     private BoundExpr CoerceForComparison(BoundExpr e, SqlType other, int position)
     {

@@ -261,7 +261,7 @@ public sealed partial class Binder
 
                     var cols = new List<OutputColumn> { new(ColumnName("unnest"), type) };
                     columns = [new ScopeColumn(alias, cols[0].Name, type)];
-                    return new FunctionScanNode("unnest", cols, args, a => a[0] is null ? [] : Operators.Elements(a[0]!).Select(x => new object?[] { x }));
+                    return new FunctionScanNode("unnest", cols, args, a => a[0] is null ? [] : Operators.Elements(a[0]!).Select(x => new object?[] { x }), left.Columns.Count > 0);
                 }
 
             case "generate_series":
@@ -279,7 +279,7 @@ public sealed partial class Binder
 
                     var cols = new List<OutputColumn> { new(ColumnName("generate_series"), type) };
                     columns = [new ScopeColumn(alias, cols[0].Name, type)];
-                    return new FunctionScanNode("generate_series", cols, args, a => Series(a, type));
+                    return new FunctionScanNode("generate_series", cols, args, a => Series(a, type), left.Columns.Count > 0);
                 }
 
             default:
@@ -288,7 +288,7 @@ public sealed partial class Binder
                     var call = BindFunction(fn.Call, lateral, null);
                     var cols = new List<OutputColumn> { new(ColumnName(fn.Call.FunctionName), call.Type) };
                     columns = [new ScopeColumn(alias, cols[0].Name, call.Type)];
-                    return new FunctionScanNode(fn.Call.FunctionName, cols, [call], a => [new object?[] { a[0] }]);
+                    return new FunctionScanNode(fn.Call.FunctionName, cols, [call], a => [new object?[] { a[0] }], left.Columns.Count > 0);
                 }
         }
     }

@@ -8,6 +8,15 @@ public sealed record IndexInfo(uint Oid, string Name, uint TableOid, string Meth
 {
     public IReadOnlyList<string?> OperatorClasses { get; init; } = [];
 
+    /// <summary>
+    /// The access method the CREATE INDEX named when it differs from <see cref="Method"/> (<c>hnsw</c>/<c>ivfflat</c>, built as
+    /// diskann); pg_class.relam, pg_get_indexdef and psql's \d show this one, as PostgreSQL with pgvector would.
+    /// </summary>
+    public string? DeclaredMethod { get; init; }
+
+    /// <summary>The access method as the catalog shows it: <see cref="DeclaredMethod"/>, else <see cref="Method"/>.</summary>
+    public string ShownMethod => DeclaredMethod ?? Method;
+
     public IReadOnlyList<KeyValuePair<string, string>> Options { get; init; } = [];
 
     public bool IsUnique { get; init; }

@@ -62,7 +62,7 @@ public sealed partial class SqlSession
                             uniques.Add((u.Name, [def.Name]));
                             break;
                         case DefaultConstraint d:
-                            column = column with { DefaultSql = ExpressionText(create, d.Value) };
+                            column = column with { DefaultSql = ExpressionText(create, d.Value, type) };
                             break;
                         case IdentityConstraint id:
                             column = column with { Identity = id.Always ? 'a' : 'd', NotNull = true };
@@ -132,9 +132,14 @@ public sealed partial class SqlSession
         return new StatementResult { Tag = _ => "CREATE TABLE", Notices = notices };
     }
 
-    private static string ExpressionText(Statement statement, Expr value) => value switch
+    /// <summary>
+    /// The stored text of a column default, as pg_get_expr shows it: a string literal takes the column's type without its
+    /// modifier (<c>'none'::character varying</c>, <c>'ab'::bpchar</c>), as PostgreSQL types an unknown literal by its target.
+    /// </summary>
+    private static string ExpressionText(Statement statement, Expr value, SqlType columnType) => value switch
     {
-        Literal { Kind: LiteralKind.String } l => "'" + l.Text!.Replace("'", "''", StringComparison.Ordinal) + "'::text",
+        Literal { Kind: LiteralKind.String } l => "'" + l.Text!.Replace("'", "''", StringComparison.Ordinal) + "'::"
+            + (columnType.Kind == SqlTypeKind.Char ? "bpchar" : columnType.WithoutModifier().DisplayName),
         Literal { Kind: LiteralKind.Null } => "NULL",
         Literal { Kind: LiteralKind.Boolean } b => b.BooleanValue ? "true" : "false",
         Literal l => l.Text!,
@@ -305,6 +310,7 @@ public sealed partial class SqlSession
             created = new IndexInfo(catalog.NextOid, name, table.Oid, vector ? "diskann" : method, keys)
             {
                 OperatorClasses = operatorClasses,
+                DeclaredMethod = vector && method != "diskann" ? method : null,
                 Options = create.Options,
                 IsUnique = create.Unique,
             };

@@ -24,7 +24,7 @@ public static partial class SystemCatalog
         Add("pg_catalog", "pg_namespace", [C("oid", Oid), C("nspname", Name), C("nspowner", Oid), C("nspacl", Text)], _ =>
         [
             [PgCatalogNamespace, "pg_catalog", SuperuserOid, null],
-            [PublicNamespace, "public", SuperuserOid, null],
+            [PublicNamespace, "public", DatabaseOwnerRole, null],
             [InformationSchemaNamespace, "information_schema", SuperuserOid, null],
             [PgToastNamespace, "pg_toast", SuperuserOid, null],
         ]);
@@ -75,10 +75,12 @@ public static partial class SystemCatalog
         Add("pg_catalog", "pg_database", [C("oid", Oid), C("datname", Name), C("datdba", Oid), C("encoding", I4),
             C("datlocprovider", Ch), C("datistemplate", Bool), C("datallowconn", Bool), C("datconnlimit", I4), C("datfrozenxid", SqlType.Int8),
             C("datminmxid", SqlType.Int8), C("dattablespace", Oid), C("datcollate", Name), C("datctype", Name), C("daticulocale", Text),
-            C("datcollversion", Text), C("datacl", Text)], ctx => ctx.Session.Database.Catalog.Databases.Select((d, i) => new object?[]
+            C("datcollversion", Text), C("datacl", SqlType.ArrayOf(Text))], ctx => ctx.Session.Database.Catalog.Databases.Select((d, i) => new object?[]
             {
                 DatabaseOid(d, i), d, SuperuserOid, 6, "c",
-                d.StartsWith("template", StringComparison.Ordinal), d != "template0", -1, 0L, 1L, 1663u, "C.UTF-8", "C.UTF-8", null, null, null,
+                d.StartsWith("template", StringComparison.Ordinal), d != "template0", -1, 0L, 1L, 1663u, "C.UTF-8", "C.UTF-8", null, null,
+                // initdb revokes public CREATE/TEMP on the templates (aclitem[] shown as text[]); other databases keep the default (NULL).
+                d.StartsWith("template", StringComparison.Ordinal) ? new object?[] { "=c/postgres", "postgres=CTc/postgres" } : null,
             }));
 
         Add("pg_catalog", "pg_extension", [C("oid", Oid), C("extname", Name), C("extowner", Oid), C("extnamespace", Oid),
@@ -106,10 +108,18 @@ public static partial class SystemCatalog
         Add("pg_catalog", "pg_user", [C("usename", Name), C("usesysid", Oid), C("usecreatedb", Bool), C("usesuper", Bool)],
             _ => [["postgres", SuperuserOid, true, true]]);
 
-        foreach (var empty in new[] { "pg_depend", "pg_description", "pg_policy", "pg_statistic_ext", "pg_publication", "pg_publication_rel",
+        Add("pg_catalog", "pg_tablespace", [C("oid", Oid), C("spcname", Name), C("spcowner", Oid), C("spcacl", SqlType.ArrayOf(Text)),
+            C("spcoptions", SqlType.ArrayOf(Text))], _ => [[1663u, "pg_default", SuperuserOid, null, null], [1664u, "pg_global", SuperuserOid, null, null]]);
+
+        // Comments: the ones CREATE EXTENSION sets from each extension's control file (psql's \dx reads them).
+        Add("pg_catalog", "pg_description", EmptyColumns("pg_description"), ctx => ctx.Session.Database.Catalog.Extensions
+            .Where(e => ExtensionComment(e) is not null)
+            .Select(e => new object?[] { ExtensionOid(e), Tables["pg_catalog.pg_extension"].Oid, 0, ExtensionComment(e) }));
+
+        foreach (var empty in new[] { "pg_depend", "pg_policy", "pg_statistic_ext", "pg_publication", "pg_publication_rel",
             "pg_publication_namespace", "pg_inherits", "pg_trigger", "pg_rewrite", "pg_collation", "pg_foreign_table", "pg_partitioned_table",
             "pg_sequence", "pg_event_trigger", "pg_shdescription", "pg_init_privs", "pg_seclabel", "pg_opclass", "pg_operator", "pg_cast",
-            "pg_tablespace", "pg_authid", "pg_auth_members", "pg_locks", "pg_stat_activity", "pg_prepared_statements", "pg_cursors" })
+            "pg_authid", "pg_auth_members", "pg_locks", "pg_stat_activity", "pg_prepared_statements", "pg_cursors" })
         {
             Add("pg_catalog", empty, EmptyColumns(empty), _ => []);
         }
@@ -159,6 +169,18 @@ public static partial class SystemCatalog
         return list.ToFrozenDictionary(t => t.Schema + "." + t.Name);
     }
 
+    /// <summary>OID of PostgreSQL's predefined role <c>pg_database_owner</c>, which owns schema public since PostgreSQL 14.</summary>
+    public const uint DatabaseOwnerRole = 6171;
+
+    /// <summary>The comments initdb puts on the default databases (pg_shdescription; psql's \l+ shows them).</summary>
+    internal static string? DatabaseComment(string name) => name switch
+    {
+        "postgres" => "default administrative connection database",
+        "template0" => "unmodifiable empty database",
+        "template1" => "default template for new databases",
+        _ => null,
+    };
+
     private static OutputColumn[] EmptyColumns(string table) => table switch
     {
         "pg_depend" => [C("classid", Oid), C("objid", Oid), C("objsubid", I4), C("refclassid", Oid), C("refobjid", Oid), C("refobjsubid", I4), C("deptype", Ch)],
@@ -168,6 +190,7 @@ public static partial class SystemCatalog
         "pg_publication" => [C("oid", Oid), C("pubname", Name), C("pubowner", Oid), C("puballtables", Bool), C("pubinsert", Bool), C("pubupdate", Bool), C("pubdelete", Bool), C("pubtruncate", Bool), C("pubviaroot", Bool)],
         "pg_publication_rel" => [C("oid", Oid), C("prpubid", Oid), C("prrelid", Oid), C("prqual", Text), C("prattrs", SqlType.Int2Vector)],
         "pg_publication_namespace" => [C("oid", Oid), C("pnpubid", Oid), C("pnnspid", Oid)],
+        "pg_auth_members" => [C("roleid", Oid), C("member", Oid), C("grantor", Oid), C("admin_option", Bool)],
         "pg_inherits" => [C("inhrelid", Oid), C("inhparent", Oid), C("inhseqno", I4), C("inhdetachpending", Bool)],
         "pg_trigger" => [C("oid", Oid), C("tgrelid", Oid), C("tgparentid", Oid), C("tgname", Name), C("tgfoid", Oid), C("tgtype", I2), C("tgenabled", Ch), C("tgisinternal", Bool), C("tgconstraint", Oid)],
         "pg_collation" => [C("oid", Oid), C("collname", Name), C("collnamespace", Oid), C("collowner", Oid), C("collprovider", Ch), C("collisdeterministic", Bool), C("collencoding", I4), C("collcollate", Name), C("collctype", Name)],
@@ -180,7 +203,7 @@ public static partial class SystemCatalog
     };
 
     /// <summary>pg_database.oid of the database at <paramref name="index"/> in the catalog's list (PostgreSQL's fixed OIDs for the defaults).</summary>
-    private static uint DatabaseOid(string name, int index) =>
+    internal static uint DatabaseOid(string name, int index) =>
         name == "postgres" ? 5u : name == "template1" ? 1u : name == "template0" ? 4u : 16400u + (uint)Math.Max(index, 0);
 
     internal static uint AccessMethodOid(string method) => method switch
@@ -202,11 +225,27 @@ public static partial class SystemCatalog
     private static string ExtensionVersion(string name) => name switch
     {
         "plpgsql" => "1.0",
-        "vector" => "0.8.0",
+        "vector" => "0.8.6",
         "vectorscale" => "0.7.0",
         "pg_diskann" => "0.1.0",
         _ => "1.0",
     };
+
+    /// <summary>The comment of an extension's control file (pg_description of its pg_extension row); null when it has none here.</summary>
+    private static string? ExtensionComment(string name) => name switch
+    {
+        "plpgsql" => "PL/pgSQL procedural language",
+        "vector" => "vector data type and ivfflat and hnsw access methods",
+        "vectorscale" => "diskann access method for vector search",
+        _ => null,
+    };
+
+    /// <summary>
+    /// pg_type.typstorage (and so pg_attribute.attstorage): <c>p</c> plain for fixed-length types, <c>e</c> external for pgvector's
+    /// vector, halfvec and sparsevec (their CREATE TYPE says STORAGE = external), <c>m</c> main for numeric, else <c>x</c> extended.
+    /// </summary>
+    internal static string Storage(SqlType t) =>
+        t.IsArray ? "x" : t.TypeLength > 0 ? "p" : t.IsVector ? "e" : t.Kind == SqlTypeKind.Numeric ? "m" : "x";
 
     private static IEnumerable<object?[]> TypeRows()
     {
@@ -222,7 +261,7 @@ public static partial class SystemCatalog
                 t.Kind is SqlTypeKind.Text or SqlTypeKind.Float8 or SqlTypeKind.Bool or SqlTypeKind.TimestampTz or SqlTypeKind.Oid,
                 true, ",", 0u, 0u, isArray ? t.Element!.TypeOid : t.Kind switch { SqlTypeKind.Int2Vector => TypeOids.Int2, SqlTypeKind.OidVector => TypeOids.Oid, SqlTypeKind.Name => TypeOids.InternalChar, _ => 0u },
                 isArray ? 0u : TypeOids.ArrayOf(t.Kind), ProcBase + 1u, ProcBase + 2u, ReceiveProcOid(t), ProcBase + 3u, 0u, 0u, 0u,
-                len == 8 ? "d" : len == 2 ? "s" : len == 1 ? "c" : "i", len > 0 ? "p" : "x", false, 0u, -1, 0,
+                len == 8 ? "d" : len == 2 ? "s" : len == 1 ? "c" : "i", Storage(t), false, 0u, -1, 0,
                 t.IsString && t.Kind != SqlTypeKind.InternalChar ? 100u : 0u, null, null, null,
             ];
         }
@@ -247,7 +286,7 @@ public static partial class SystemCatalog
             foreach (var i in t.Indexes)
             {
                 var options = i.Options.Count == 0 ? null : i.Options.Select(o => (object?)(o.Key + "=" + o.Value)).ToArray();
-                yield return ClassRow(i.Oid, i.Name, PublicNamespace, 0u, AccessMethodOid(i.Method), false, "i", (short)i.KeyColumns.Count, rows, options);
+                yield return ClassRow(i.Oid, i.Name, PublicNamespace, 0u, AccessMethodOid(i.ShownMethod), false, "i", (short)i.KeyColumns.Count, rows, options);
             }
         }
 
@@ -298,7 +337,7 @@ public static partial class SystemCatalog
     private static object?[] AttributeRow(uint rel, string name, SqlType type, short num, bool notNull, bool hasDefault, char identity) =>
     [
         rel, name, type.TypeOid, -1, type.IsArray ? (short)-1 : type.TypeLength, num, type.IsArray ? 1 : 0, -1, type.Modifier,
-        type.TypeLength is > 0 and <= 8, "i", type.TypeLength > 0 ? "p" : "x", "\0", notNull, hasDefault, false,
+        type.TypeLength is > 0 and <= 8, "i", Storage(type), "\0", notNull, hasDefault, false,
         identity == '\0' ? "\0" : identity.ToString(), "\0", false, true, 0, type.IsString && type.Kind != SqlTypeKind.InternalChar ? 100u : 0u,
         null, null, null, null,
     ];

@@ -91,25 +91,22 @@ public sealed class SystemScanNode(string name, IReadOnlyList<OutputColumn> colu
 
 /// <summary>
 /// A set-returning function in FROM (unnest, generate_series, ...): evaluated per execution, or per outer row when LATERAL
-/// references make it correlated.
+/// references make it correlated. With <paramref name="afterLeft"/> it is the right side of a join and its arguments see
+/// the left row as level 0 (the join passes that row as <c>outer</c>); otherwise it is the first FROM item and level 0 is
+/// empty, so a reference to an enclosing query's row (<c>(SELECT ... FROM unnest(t.a))</c>) is level 1.
 /// </summary>
 public sealed class FunctionScanNode(string name, IReadOnlyList<OutputColumn> columns, BoundExpr[] arguments,
-    Func<object?[], IEnumerable<object?[]>> generator) : PlanNode
+    Func<object?[], IEnumerable<object?[]>> generator, bool afterLeft = true) : PlanNode
 {
     public override IReadOnlyList<OutputColumn> Columns => columns;
 
     public override IEnumerable<object?[]> Execute(QueryContext ctx, EvalContext? outer)
     {
-        var eval = new EvalContext(ctx, outer);
-        if (outer is not null)
-        {
-            eval.Row = outer.Row;
-        }
-
+        var frame = afterLeft && outer is not null ? outer : new EvalContext(ctx, outer);
         var args = new object?[arguments.Length];
         for (int i = 0; i < args.Length; i++)
         {
-            args[i] = arguments[i].Eval(outer ?? eval);
+            args[i] = arguments[i].Eval(frame);
         }
 
         return Count(generator(args));
