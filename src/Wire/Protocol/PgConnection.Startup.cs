@@ -26,9 +26,30 @@ public sealed partial class PgConnection
             var code = ReadCode(payload);
             switch (code)
             {
-                case FrontendMessageCode.SslRequestCode or FrontendMessageCode.GssEncRequestCode:
+                // Each may come once, GSSENCRequest not after TLS (PG's ssl_done / gss_done); a repeat falls through to the
+                // "unsupported frontend protocol 1234.5679" error below, as in PostgreSQL.
+                case FrontendMessageCode.SslRequestCode when !_sslDone:
                     EnsureLength(payload, 4);
                     _framer.Release();
+                    _sslDone = true;
+                    if (_options.Tls is null || _stream is null)
+                    {
+                        _out.WriteByte(BackendMessageCode.EncryptionRefused);
+                        await FlushOutputAsync(_ct);
+                        continue;
+                    }
+
+                    if (!await StartTlsAsync())
+                    {
+                        return false;
+                    }
+
+                    _gssDone = true;
+                    continue;
+                case FrontendMessageCode.GssEncRequestCode when !_gssDone:
+                    EnsureLength(payload, 4);
+                    _framer.Release();
+                    _gssDone = true;
                     _out.WriteByte(BackendMessageCode.EncryptionRefused);
                     await FlushOutputAsync(_ct);
                     continue;
@@ -64,6 +85,11 @@ public sealed partial class PgConnection
 
         var database = startup.Parameters.TryGetValue("database", out var db) && db.Length > 0 ? db : user;
         startup.Parameters.TryGetValue("application_name", out var applicationName);
+        if (!await AuthenticateAsync(user, database))
+        {
+            return false;
+        }
+
         _cancelKey = _options.CancelKeys.Register();
         var info = new PgStartupInfo
         {
@@ -74,6 +100,7 @@ public sealed partial class PgConnection
             RemoteEndPoint = _remoteEndPoint,
             ProcessId = _cancelKey.ProcessId,
             ProtocolMinorVersion = startup.MinorVersion,
+            IsEncrypted = _tls is not null,
         };
         Log.ConnectionStarted(_logger, info.ProcessId, user, database, applicationName, _remoteEndPoint?.ToString());
 

@@ -1,3 +1,5 @@
+using System.Net.Security;
+using AnnSql.Wire.Auth;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -32,4 +34,13 @@ public sealed class PgConnectionOptions
 
     /// <summary>Logger for connection events.</summary>
     public ILogger Logger { get; init; } = NullLogger.Instance;
+
+    /// <summary>Host-based authentication; null accepts every connection without a password (in-process use and tests).</summary>
+    public PgAuthenticationOptions? Authentication { get; init; }
+
+    /// <summary>
+    /// TLS settings (server certificate); when set, an SSLRequest on a stream connection is answered with <c>S</c> and the
+    /// connection continues over TLS; when null it is answered with <c>N</c>.
+    /// </summary>
+    public SslServerAuthenticationOptions? Tls { get; init; }
 }
