@@ -197,6 +197,7 @@ public sealed partial class PgConnection
         var frame = await _framer.ReadAsync(_ct);
         if (frame.IsEof)
         {
+            LogIfTimedOut();
             return null;
         }
 

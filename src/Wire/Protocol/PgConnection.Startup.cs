@@ -10,6 +10,30 @@ namespace AnnSql.Wire.Protocol;
 /// <summary>Startup phase (PG docs: protocol-flow.html "Start-up", "SSL Session Encryption", "Canceling Requests in Progress").</summary>
 public sealed partial class PgConnection
 {
+    private CancellationToken _startupToken;
+
+    /// <summary>
+    /// Runs the startup under <see cref="PgConnectionOptions.AuthenticationTimeout"/>: when it expires, pending reads end as if
+    /// the client had hung up and the TLS handshake is abandoned, so the connection closes without a message (PostgreSQL's
+    /// authentication_timeout).
+    /// </summary>
+    private async ValueTask<bool> RunStartupWithTimeoutAsync()
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_ct);
+        _startupToken = timeout.Token;
+        timeout.CancelAfter(_options.AuthenticationTimeout);
+        await using var expiry = timeout.Token.Register(() => _pipe.Input.CancelPendingRead());
+        try
+        {
+            return await RunStartupAsync();
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_ct.IsCancellationRequested)
+        {
+            Log.AuthenticationTimeout(_logger, _remoteEndPoint?.ToString());
+            return false;
+        }
+    }
+
     /// <summary>Returns false when the connection ends during startup without a session (CancelRequest, EOF).</summary>
     private async ValueTask<bool> RunStartupAsync()
     {
@@ -19,6 +43,7 @@ public sealed partial class PgConnection
             var frame = await _framer.ReadStartupAsync(_ct);
             if (frame.IsEof)
             {
+                LogIfTimedOut();
                 return false;
             }
 
@@ -133,6 +158,14 @@ public sealed partial class PgConnection
         _state = ConnectionState.Ready;
         await WriteReadyForQueryAsync();
         return true;
+    }
+
+    private void LogIfTimedOut()
+    {
+        if (_startupToken.IsCancellationRequested && !_ct.IsCancellationRequested)
+        {
+            Log.AuthenticationTimeout(_logger, _remoteEndPoint?.ToString());
+        }
     }
 
     private static int ReadCode(ReadOnlySequence<byte> payload)

@@ -40,7 +40,7 @@ public sealed partial class PgConnection
         _tls = tls;
         try
         {
-            await tls.AuthenticateAsServerAsync(_options.Tls!, _ct);
+            await tls.AuthenticateAsServerAsync(_options.Tls!, _startupToken);
         }
         catch (Exception ex) when (ex is AuthenticationException or IOException)
         {

@@ -92,7 +92,7 @@ public sealed partial class PgConnection
         WireMetrics.ConnectionOpened();
         try
         {
-            if (await RunStartupAsync())
+            if (await RunStartupWithTimeoutAsync())
             {
                 await RunMessageLoopAsync();
             }

@@ -40,4 +40,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "could not accept SSL connection from {Host}: {Reason}")]
     public static partial void TlsFailed(ILogger logger, string? host, string reason);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "canceling authentication due to timeout: {Host}")]
+    public static partial void AuthenticationTimeout(ILogger logger, string? host);
 }

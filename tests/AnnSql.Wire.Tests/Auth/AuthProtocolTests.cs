@@ -192,6 +192,42 @@ public class AuthProtocolTests
             Assert.Single(await client.ReadUntilClosedAsync()).Text);
     }
 
+    [Fact]
+    public async Task Authentication_timeout_closes_silent_and_stalled_clients_without_a_message()
+    {
+        var options = new PgConnectionOptions
+        {
+            CancelKeys = new CancelKeyRegistry(),
+            AuthenticationTimeout = TimeSpan.FromMilliseconds(300),
+            Authentication = Options("password").Authentication,
+        };
+        await using (var silent = TestClient.Start(options: options))
+        {
+            Assert.Empty(await silent.ReadUntilClosedAsync());
+        }
+
+        await using (var stalled = TestClient.Start(options: options))
+        {
+            await stalled.Startup(("user", "alice")).SendAsync();
+            var messages = await stalled.ReadUntilClosedAsync();
+            Assert.Equal("Authentication 3", Assert.Single(messages).Text);
+            Assert.Empty(stalled.Factory.Handlers);
+        }
+
+        // A session that authenticated in time outlives the timeout.
+        var (client, _) = await TestClient.ConnectAsync(options: new PgConnectionOptions
+        {
+            CancelKeys = new CancelKeyRegistry(),
+            AuthenticationTimeout = TimeSpan.FromMilliseconds(300),
+        });
+        await using (client)
+        {
+            await Task.Delay(600);
+            await client.Query("SELECT 1").SendAsync();
+            Assert.Equal("ReadyForQuery I", (await client.ReadTextsUntilReadyAsync())[^1]);
+        }
+    }
+
     /// <summary>client-final-message and the expected server signature, computed as a client does (RFC 5802 §3).</summary>
     private static (string Final, string ServerSignature) ClientFinal(string password, string clientFirstBare, string serverFirst)
     {
