@@ -22,6 +22,17 @@ builder.Services.Configure<AnnSqlOptions>(builder.Configuration);
 builder.WebHost.UseUrls("http://" + options.Http);
 builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
 
+ConnectionSecurity security;
+try
+{
+    security = ConnectionSecurity.Create(options);
+}
+catch (Exception ex) when (ex is FormatException or IOException or System.Security.Cryptography.CryptographicException)
+{
+    Console.Error.WriteLine($"annsql: {ex.Message}");
+    return 1;
+}
+
 // The database opens (recovery, index loading) before the host is built, so it logs through its own factory.
 using var databaseLogging = LoggerFactory.Create(logging => logging
     .AddConfiguration(builder.Configuration.GetSection("Logging"))
@@ -47,6 +58,7 @@ catch (DataDirectoryLockedException ex)
 }
 
 builder.Services.AddSingleton(database);
+builder.Services.AddSingleton(security);
 builder.Services.AddSingleton<SqlSessionHandlerFactory>();
 builder.Services.AddHostedService<PgListenerService>();
 builder.Services.AddOpenTelemetry()

@@ -29,6 +29,12 @@ public sealed class AnnSqlOptions
     /// <summary>Whether <c>storage = 'disk'</c> indexes read with O_DIRECT where the file system allows it.</summary>
     public bool DiskIndexDirectIo { get; set; } = new DatabaseOptions().DiskIndexDirectIo;
 
+    /// <summary>Authentication rules and roles (section <c>Auth</c>).</summary>
+    public AuthOptions Auth { get; set; } = new();
+
+    /// <summary>TLS certificate (section <c>Tls</c>); without one, SSLRequest is refused.</summary>
+    public TlsOptions Tls { get; set; } = new();
+
     /// <summary>Parses HOST:PORT; throws <see cref="FormatException"/> when malformed.</summary>
     public static System.Net.IPEndPoint ParseEndPoint(string value)
     {

@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using AnnSql.Host.Adapters;
@@ -14,6 +13,7 @@ namespace AnnSql.Host.Hosting;
 /// </summary>
 public sealed partial class PgListenerService(
     SqlSessionHandlerFactory factory,
+    ConnectionSecurity security,
     IOptions<AnnSqlOptions> options,
     ILogger<PgListenerService> logger) : BackgroundService
 {
@@ -33,7 +33,12 @@ public sealed partial class PgListenerService(
         Console.WriteLine($"listening on {bound.Address}:{bound.Port}");
         _bound.TrySetResult(bound);
         var connections = new List<Task>();
-        var connectionOptions = new PgConnectionOptions { Logger = logger };
+        var connectionOptions = new PgConnectionOptions
+        {
+            Logger = logger,
+            Authentication = security.Authentication,
+            Tls = security.Tls,
+        };
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -54,10 +59,9 @@ public sealed partial class PgListenerService(
     private async Task ServeAsync(Socket socket, PgConnectionOptions connectionOptions, CancellationToken ct)
     {
         await using var stream = new NetworkStream(socket, ownsSocket: true);
-        var pipe = new StreamDuplexPipe(stream);
         try
         {
-            await PgConnection.RunAsync(pipe, factory, connectionOptions, socket.RemoteEndPoint, ct);
+            await PgConnection.RunAsync(stream, factory, connectionOptions, socket.RemoteEndPoint, ct);
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException)
         {
@@ -67,11 +71,4 @@ public sealed partial class PgListenerService(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "connection ended: {Reason}")]
     private static partial void LogConnectionEnded(ILogger logger, string reason);
-
-    private sealed class StreamDuplexPipe(Stream stream) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
-
-        public PipeWriter Output { get; } = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
-    }
 }

@@ -25,4 +25,7 @@ public sealed class PgStartupInfo
 
     /// <summary>Protocol minor version the client asked for (Wire speaks 3.0 and negotiates down).</summary>
     public int ProtocolMinorVersion { get; init; }
+
+    /// <summary>Whether the connection runs over TLS (the client's SSLRequest was accepted).</summary>
+    public bool IsEncrypted { get; init; }
 }

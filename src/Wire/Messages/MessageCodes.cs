@@ -72,4 +72,7 @@ internal static class BackendMessageCode
 
     /// <summary>The single unframed byte that refuses an SSLRequest or GSSENCRequest.</summary>
     public const byte EncryptionRefused = (byte)'N';
+
+    /// <summary>The single unframed byte that accepts an SSLRequest; the TLS handshake follows.</summary>
+    public const byte EncryptionAccepted = (byte)'S';
 }

@@ -10,6 +10,30 @@ namespace AnnSql.Wire.Protocol;
 /// <summary>Startup phase (PG docs: protocol-flow.html "Start-up", "SSL Session Encryption", "Canceling Requests in Progress").</summary>
 public sealed partial class PgConnection
 {
+    private CancellationToken _startupToken;
+
+    /// <summary>
+    /// Runs the startup under <see cref="PgConnectionOptions.AuthenticationTimeout"/>: when it expires, pending reads end as if
+    /// the client had hung up and the TLS handshake is abandoned, so the connection closes without a message (PostgreSQL's
+    /// authentication_timeout).
+    /// </summary>
+    private async ValueTask<bool> RunStartupWithTimeoutAsync()
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_ct);
+        _startupToken = timeout.Token;
+        timeout.CancelAfter(_options.AuthenticationTimeout);
+        await using var expiry = timeout.Token.Register(() => _pipe.Input.CancelPendingRead());
+        try
+        {
+            return await RunStartupAsync();
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_ct.IsCancellationRequested)
+        {
+            Log.AuthenticationTimeout(_logger, _remoteEndPoint?.ToString());
+            return false;
+        }
+    }
+
     /// <summary>Returns false when the connection ends during startup without a session (CancelRequest, EOF).</summary>
     private async ValueTask<bool> RunStartupAsync()
     {
@@ -19,6 +43,7 @@ public sealed partial class PgConnection
             var frame = await _framer.ReadStartupAsync(_ct);
             if (frame.IsEof)
             {
+                LogIfTimedOut();
                 return false;
             }
 
@@ -26,9 +51,30 @@ public sealed partial class PgConnection
             var code = ReadCode(payload);
             switch (code)
             {
-                case FrontendMessageCode.SslRequestCode or FrontendMessageCode.GssEncRequestCode:
+                // Each may come once, GSSENCRequest not after TLS (PG's ssl_done / gss_done); a repeat falls through to the
+                // "unsupported frontend protocol 1234.5679" error below, as in PostgreSQL.
+                case FrontendMessageCode.SslRequestCode when !_sslDone:
                     EnsureLength(payload, 4);
                     _framer.Release();
+                    _sslDone = true;
+                    if (_options.Tls is null || _stream is null)
+                    {
+                        _out.WriteByte(BackendMessageCode.EncryptionRefused);
+                        await FlushOutputAsync(_ct);
+                        continue;
+                    }
+
+                    if (!await StartTlsAsync())
+                    {
+                        return false;
+                    }
+
+                    _gssDone = true;
+                    continue;
+                case FrontendMessageCode.GssEncRequestCode when !_gssDone:
+                    EnsureLength(payload, 4);
+                    _framer.Release();
+                    _gssDone = true;
                     _out.WriteByte(BackendMessageCode.EncryptionRefused);
                     await FlushOutputAsync(_ct);
                     continue;
@@ -64,6 +110,11 @@ public sealed partial class PgConnection
 
         var database = startup.Parameters.TryGetValue("database", out var db) && db.Length > 0 ? db : user;
         startup.Parameters.TryGetValue("application_name", out var applicationName);
+        if (!await AuthenticateAsync(user, database))
+        {
+            return false;
+        }
+
         _cancelKey = _options.CancelKeys.Register();
         var info = new PgStartupInfo
         {
@@ -74,6 +125,7 @@ public sealed partial class PgConnection
             RemoteEndPoint = _remoteEndPoint,
             ProcessId = _cancelKey.ProcessId,
             ProtocolMinorVersion = startup.MinorVersion,
+            IsEncrypted = _tls is not null,
         };
         Log.ConnectionStarted(_logger, info.ProcessId, user, database, applicationName, _remoteEndPoint?.ToString());
 
@@ -106,6 +158,14 @@ public sealed partial class PgConnection
         _state = ConnectionState.Ready;
         await WriteReadyForQueryAsync();
         return true;
+    }
+
+    private void LogIfTimedOut()
+    {
+        if (_startupToken.IsCancellationRequested && !_ct.IsCancellationRequested)
+        {
+            Log.AuthenticationTimeout(_logger, _remoteEndPoint?.ToString());
+        }
     }
 
     private static int ReadCode(ReadOnlySequence<byte> payload)

@@ -21,13 +21,13 @@ namespace AnnSql.Wire.Protocol;
 [SuppressMessage("Design", "CA1001", Justification = "Instances never escape RunAsync, which disposes the buffers when the connection ends.")]
 public sealed partial class PgConnection
 {
-    private readonly IDuplexPipe _pipe;
+    private IDuplexPipe _pipe;
     private readonly IPgSessionHandlerFactory _factory;
     private readonly PgConnectionOptions _options;
     private readonly EndPoint? _remoteEndPoint;
     private readonly CancellationToken _ct;
     private readonly ILogger _logger;
-    private readonly MessageFramer _framer;
+    private MessageFramer _framer;
     private readonly PgOutputBuffer _out = new();
     private readonly PgResponder _responder;
     private readonly Dictionary<string, PgPreparedStatement> _statements = new(StringComparer.Ordinal);
@@ -73,12 +73,26 @@ public sealed partial class PgConnection
         await connection.RunCoreAsync();
     }
 
+    /// <summary>
+    /// Serves a connection over <paramref name="stream"/> (a socket's stream), which allows an SSLRequest to switch it to TLS
+    /// when <see cref="PgConnectionOptions.Tls"/> is set. The stream is left open; the caller disposes it.
+    /// </summary>
+    public static async Task RunAsync(Stream stream, IPgSessionHandlerFactory factory, PgConnectionOptions options,
+        EndPoint? remoteEndPoint, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(factory);
+        ArgumentNullException.ThrowIfNull(options);
+        var connection = new PgConnection(new StreamDuplexPipe(stream), factory, options, remoteEndPoint, ct) { _stream = stream };
+        await connection.RunCoreAsync();
+    }
+
     private async Task RunCoreAsync()
     {
         WireMetrics.ConnectionOpened();
         try
         {
-            if (await RunStartupAsync())
+            if (await RunStartupWithTimeoutAsync())
             {
                 await RunMessageLoopAsync();
             }
@@ -306,6 +320,10 @@ public sealed partial class PgConnection
         _out.Dispose();
         await _pipe.Input.CompleteAsync();
         await _pipe.Output.CompleteAsync();
+        if (_tls is not null)
+        {
+            await _tls.DisposeAsync();
+        }
     }
 }
 

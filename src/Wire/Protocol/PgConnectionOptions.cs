@@ -1,3 +1,5 @@
+using System.Net.Security;
+using AnnSql.Wire.Auth;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -32,4 +34,20 @@ public sealed class PgConnectionOptions
 
     /// <summary>Logger for connection events.</summary>
     public ILogger Logger { get; init; } = NullLogger.Instance;
+
+    /// <summary>PostgreSQL's authentication_timeout default.</summary>
+    public static readonly TimeSpan DefaultAuthenticationTimeout = TimeSpan.FromMinutes(1);
+
+    /// <summary>Longest time from accepting a connection to the end of authentication (TLS handshake included); the
+    /// connection is closed without a message when it expires (PostgreSQL's authentication_timeout).</summary>
+    public TimeSpan AuthenticationTimeout { get; init; } = DefaultAuthenticationTimeout;
+
+    /// <summary>Host-based authentication; null accepts every connection without a password (in-process use and tests).</summary>
+    public PgAuthenticationOptions? Authentication { get; init; }
+
+    /// <summary>
+    /// TLS settings (server certificate); when set, an SSLRequest on a stream connection is answered with <c>S</c> and the
+    /// connection continues over TLS; when null it is answered with <c>N</c>.
+    /// </summary>
+    public SslServerAuthenticationOptions? Tls { get; init; }
 }

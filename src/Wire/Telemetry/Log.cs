@@ -33,4 +33,14 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 9, Level = LogLevel.Debug, Message = "connection {ProcessId}: {Severity} {SqlState} {Message}")]
     public static partial void ErrorSent(ILogger logger, int processId, string severity, string sqlState, string message);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information,
+        Message = "authentication failed for user {User} ({Method}) from {Host}")]
+    public static partial void AuthenticationFailed(ILogger logger, string user, string method, string host);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "could not accept SSL connection from {Host}: {Reason}")]
+    public static partial void TlsFailed(ILogger logger, string? host, string reason);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "canceling authentication due to timeout: {Host}")]
+    public static partial void AuthenticationTimeout(ILogger logger, string? host);
 }

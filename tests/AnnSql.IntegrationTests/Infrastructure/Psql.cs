@@ -8,11 +8,12 @@ public static class Psql
 {
     /// <summary>
     /// Runs <c>psql -X -v ON_ERROR_STOP=0 -h host -p port -U user -d database [extra] -f -</c> with <paramref name="script"/>
-    /// on stdin and returns exit code, stdout and stderr.
+    /// on stdin and returns exit code, stdout and stderr; <paramref name="environment"/> adds variables such as PGPASSWORD.
     /// </summary>
     /// <exception cref="TimeoutException">psql did not finish within <paramref name="timeout"/> (default 2 minutes).</exception>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(
-        string host, int port, string user, string database, string script, IEnumerable<string>? extraArguments = null, TimeSpan? timeout = null)
+        string host, int port, string user, string database, string script, IEnumerable<string>? extraArguments = null, TimeSpan? timeout = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo("psql")
         {
@@ -22,6 +23,10 @@ public static class Psql
             WorkingDirectory = MnistDataset.FindRepositoryRoot(),
         };
         psi.Environment["PGCONNECT_TIMEOUT"] = "30";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
+        }
         foreach (string a in new[] { "-X", "-h", host, "-p", port.ToString(CultureInfo.InvariantCulture), "-U", user, "-d", database })
         {
             psi.ArgumentList.Add(a);

@@ -136,6 +136,9 @@ public sealed class TestClient : IAsyncDisposable
         PutCString(b, name);
     });
 
+    /// <summary>PasswordMessage / SASLInitialResponse / SASLResponse: tag 'p' with a body the caller built.</summary>
+    public TestClient PasswordMessage(byte[] body) => Message('p', b => b.Write(body));
+
     public TestClient Sync() => Message('S', _ => { });
 
     public TestClient Flush() => Message('H', _ => { });
