@@ -12,8 +12,9 @@ SELECT unnest(ARRAY['a', 'b']) AS x;
 SELECT * FROM unnest(ARRAY[3, 1, 2]) AS u(n) ORDER BY n;
 SELECT x * 2 FROM unnest(ARRAY[1, 2]) x;
 SELECT pg_typeof(ARRAY[1, 2]), pg_typeof('{1}'::int8[]), pg_typeof(ARRAY['x']);
--- differs: generate_series is not implemented
 SELECT * FROM generate_series(1, 10, 4);
+SELECT g * 2 FROM generate_series(1, 3) g ORDER BY 1 DESC;
+SELECT ARRAY(SELECT x FROM generate_series(1, 3) AS s(x));
 CREATE TABLE docs (id int PRIMARY KEY, tags text[], scores int[]);
 INSERT INTO docs VALUES (1, ARRAY['a', 'b'], '{1,2}'), (2, '{c}', '{}'), (3, NULL, NULL), (4, '{b,c}', ARRAY[5]);
 SELECT id FROM docs WHERE 'b' = ANY (tags) ORDER BY id;
@@ -55,6 +56,6 @@ SELECT * FROM kv ORDER BY k;
 DELETE FROM kv WHERE k IN (SELECT k FROM kv WHERE n > 2);
 DELETE FROM kv;
 SELECT count(*) FROM kv;
-INSERT INTO kv (k, v) SELECT g, 'g' || g FROM unnest(ARRAY[1, 2, 3, 4, 5]) AS u(g);
+INSERT INTO kv (k, v) SELECT g, 'g' || g FROM generate_series(1, 5) g;
 SELECT count(*), min(v), max(v) FROM kv;
 INSERT INTO kv (k, v) VALUES (100, 'a') RETURNING pg_typeof(k), k = 100;
