@@ -23,16 +23,36 @@ public sealed class DifferentialTests(DifferentialTests.Reference reference, ITe
 
         public async Task InitializeAsync()
         {
+            // Both start at once; when one fails, the other is stopped before the error surfaces.
             var reference = ReferencePostgres.StartAsync();
             var annSql = AnnSqlServer.StartAsync();
-            Server = await reference;
-            AnnSql = await annSql;
+            try
+            {
+                await Task.WhenAll(reference, annSql);
+            }
+            catch
+            {
+                await DisposeStartedAsync(reference, annSql);
+                throw;
+            }
+
+            Server = reference.Result;
+            AnnSql = annSql.Result;
         }
 
-        public async Task DisposeAsync()
+        public async Task DisposeAsync() => await DisposeStartedAsync(Task.FromResult(Server), Task.FromResult(AnnSql));
+
+        private static async Task DisposeStartedAsync(Task<ReferencePostgres> reference, Task<AnnSqlServer> annSql)
         {
-            await AnnSql.DisposeAsync();
-            await Server.DisposeAsync();
+            if (annSql.IsCompletedSuccessfully && annSql.Result is { } server)
+            {
+                await server.DisposeAsync();
+            }
+
+            if (reference.IsCompletedSuccessfully && reference.Result is { } cluster)
+            {
+                await cluster.DisposeAsync();
+            }
         }
     }
 
