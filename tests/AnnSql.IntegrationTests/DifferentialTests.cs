@@ -1,95 +1,148 @@
-using System.Globalization;
+using System.Text;
 using AnnSql.IntegrationTests.Infrastructure;
 using Npgsql;
+using Xunit.Abstractions;
 
 namespace AnnSql.IntegrationTests;
 
 /// <summary>
-/// Runs the same non-vector SQL on AnnSql and on a real PostgreSQL 15 and compares the rows (as text, in order) or the
-/// SQLSTATE of the error.
+/// Runs each SQL file of tests/differential on a real PostgreSQL 15 and on AnnSql, statement by statement in order,
+/// and compares column names, column type OIDs, rows as text, affected-row counts, and the SQLSTATE of errors. One
+/// reference cluster (a fresh database per file) and one AnnSql server (its tables dropped before each file) serve the
+/// whole class. Statements annotated <c>-- differs: reason</c> run on both but are not compared; the reason is printed.
 /// </summary>
-public sealed class DifferentialTests
+public sealed class DifferentialTests(DifferentialTests.Reference reference, ITestOutputHelper output)
+    : IClassFixture<DifferentialTests.Reference>
 {
-    private static readonly string[] Setup =
-    [
-        "CREATE TABLE dept (id int PRIMARY KEY, name text NOT NULL)",
-        "CREATE TABLE emp (id int PRIMARY KEY, dept_id int, name text, salary int)",
-        "INSERT INTO dept VALUES (1, 'eng'), (2, 'ops'), (3, 'empty')",
-        "INSERT INTO emp VALUES (1, 1, 'ann', 100), (2, 1, 'bob', 150), (3, 2, 'cid', 90), (4, NULL, 'dan', 70), (5, 2, 'eve', 120)",
-    ];
-
-    public static TheoryData<string> Queries =>
-    [
-        "SELECT dept_id, count(*), sum(salary), min(name), max(salary) FROM emp GROUP BY dept_id ORDER BY dept_id NULLS FIRST",
-        "SELECT dept_id * 10 AS d, count(*) FROM emp GROUP BY dept_id * 10 ORDER BY d",
-        "SELECT dept_id, avg(salary)::int FROM emp GROUP BY dept_id HAVING count(*) > 1 ORDER BY 1",
-        "SELECT CASE WHEN dept_id IS NULL THEN 'none' ELSE 'some' END AS k, count(*) FROM emp GROUP BY 1 ORDER BY 1",
-        "SELECT count(*) FILTER (WHERE salary > 95), string_agg(name, ',' ORDER BY name) FROM emp",
-        "SELECT d.name, (SELECT count(*) FROM emp e WHERE e.dept_id = d.id) AS n FROM dept d ORDER BY d.id",
-        "SELECT name FROM dept d WHERE EXISTS (SELECT 1 FROM emp e WHERE e.dept_id = d.id AND e.salary > 110) ORDER BY name",
-        "SELECT name FROM dept d WHERE NOT EXISTS (SELECT 1 FROM emp e WHERE e.dept_id = d.id) ORDER BY name",
-        "SELECT name FROM emp WHERE dept_id IN (SELECT id FROM dept WHERE name <> 'ops') ORDER BY name",
-        "SELECT name, salary FROM emp WHERE salary > (SELECT avg(salary) FROM emp) ORDER BY salary DESC",
-        "SELECT e.name, d.name FROM emp e LEFT JOIN dept d ON d.id = e.dept_id ORDER BY e.id",
-        "SELECT d.name, e.name FROM dept d LEFT JOIN emp e ON e.dept_id = d.id AND e.salary > 100 ORDER BY d.id, e.id",
-        "SELECT name FROM dept UNION SELECT name FROM emp WHERE salary < 100 ORDER BY name",
-        "WITH rich AS (SELECT * FROM emp WHERE salary >= 100) SELECT count(*), sum(salary) FROM rich",
-        "SELECT id, coalesce(dept_id, -1), nullif(salary, 100), greatest(salary, 95) FROM emp ORDER BY id LIMIT 3 OFFSET 1",
-        "SELECT e.name FROM emp e WHERE e.salary = (SELECT max(salary) FROM emp x WHERE x.dept_id = e.dept_id) ORDER BY 1",
-        "SELECT upper(name) || '!' AS shout, length(name) FROM emp ORDER BY shout",
-        "SELECT 7 / 2, 7 % 3, -7 / 2, 2 ^ 10, 1.5 * 2",
-        "SELECT name FROM emp GROUP BY name, salary HAVING salary > 100 ORDER BY name",
-        "SELECT name, salary FROM emp GROUP BY id ORDER BY id",
-        "SELECT salary FROM emp GROUP BY dept_id",
-        "SELECT * FROM missing_table",
-        "SELECT no_such_column FROM emp",
-        "SELECT 1 / 0",
-        "INSERT INTO dept VALUES (1, 'dup')",
-        "INSERT INTO dept VALUES (7, 'x'), (8, 'y'), (7, 'z')",
-    ];
-
-    [Theory]
-    [MemberData(nameof(Queries))]
-    public async Task Same_result_as_postgresql(string sql)
+    /// <summary>The reference PostgreSQL and the AnnSql server shared by the files.</summary>
+    public sealed class Reference : IAsyncLifetime
     {
-        await using var reference = await ReferencePostgres.StartAsync();
-        await using var server = await AnnSqlServer.StartAsync();
-        await using var source = server.CreateDataSource(useVector: false);
-        await using var expectedConn = await reference.OpenConnectionAsync();
-        await using var actualConn = await source.OpenConnectionAsync();
-        foreach (var statement in Setup)
+        public ReferencePostgres Server { get; private set; } = null!;
+
+        public AnnSqlServer AnnSql { get; private set; } = null!;
+
+        public async Task InitializeAsync()
         {
-            await new NpgsqlCommand(statement, expectedConn).ExecuteNonQueryAsync();
-            await new NpgsqlCommand(statement, actualConn).ExecuteNonQueryAsync();
+            // Both start at once; when one fails, the other is stopped before the error surfaces.
+            var reference = ReferencePostgres.StartAsync();
+            var annSql = AnnSqlServer.StartAsync();
+            try
+            {
+                await Task.WhenAll(reference, annSql);
+            }
+            catch
+            {
+                await DisposeStartedAsync(reference, annSql);
+                throw;
+            }
+
+            Server = reference.Result;
+            AnnSql = annSql.Result;
         }
 
-        Assert.Equal(await RunAsync(expectedConn, sql), await RunAsync(actualConn, sql));
-    }
+        public async Task DisposeAsync() => await DisposeStartedAsync(Task.FromResult(Server), Task.FromResult(AnnSql));
 
-    /// <summary>The rows as text lines (NULL as "NULL"), or "ERROR sqlstate".</summary>
-    private static async Task<List<string>> RunAsync(NpgsqlConnection conn, string sql)
-    {
-        var lines = new List<string>();
-        try
+        private static async Task DisposeStartedAsync(Task<ReferencePostgres> reference, Task<AnnSqlServer> annSql)
         {
-            await using var cmd = new NpgsqlCommand(sql, conn);
-            await using var reader = await cmd.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
+            if (annSql.IsCompletedSuccessfully && annSql.Result is { } server)
             {
-                var fields = new string[reader.FieldCount];
-                for (int i = 0; i < fields.Length; i++)
-                {
-                    fields[i] = reader.IsDBNull(i) ? "NULL" : Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture)!;
-                }
+                await server.DisposeAsync();
+            }
 
-                lines.Add(string.Join('|', fields));
+            if (reference.IsCompletedSuccessfully && reference.Result is { } cluster)
+            {
+                await cluster.DisposeAsync();
             }
         }
-        catch (PostgresException e)
+    }
+
+    public static TheoryData<string> Files => new(DifferentialScript.FileNames());
+
+    [Fact]
+    public void Suite_has_at_least_300_statements()
+    {
+        int total = DifferentialScript.FileNames()
+            .Sum(f => DifferentialScript.Parse(f, File.ReadAllText(Path.Combine(DifferentialScript.Directory, f))).Count);
+        output.WriteLine($"{total} statements");
+        Assert.True(total >= 300, $"the differential suite has {total} statements");
+    }
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public async Task Same_results_as_postgresql(string file)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var ct = timeout.Token;
+        var statements = DifferentialScript.Parse(file, await File.ReadAllTextAsync(Path.Combine(DifferentialScript.Directory, file), ct));
+        string database = "diff_" + Path.GetFileNameWithoutExtension(file);
+
+        await using (var admin = await reference.Server.OpenConnectionAsync(ct))
         {
-            lines.Add("ERROR " + e.SqlState);
+            await new NpgsqlCommand($"DROP DATABASE IF EXISTS {database}", admin).ExecuteNonQueryAsync(ct);
+            await new NpgsqlCommand($"CREATE DATABASE {database}", admin).ExecuteNonQueryAsync(ct);
         }
 
-        return lines;
+        var referenceConnection = new NpgsqlConnectionStringBuilder(reference.Server.ConnectionString) { Database = database };
+        var server = reference.AnnSql;
+        await using var expectedConn = new NpgsqlConnection(referenceConnection.ConnectionString);
+        await expectedConn.OpenAsync(ct);
+        await using var actualConn = new NpgsqlConnection(server.ConnectionString);
+        await actualConn.OpenAsync(ct);
+        await DropUserTablesAsync(actualConn, ct);
+
+        var failures = new StringBuilder();
+        int compared = 0, documented = 0;
+        foreach (var statement in statements)
+        {
+            var expected = await DifferentialRunner.RunAsync(expectedConn, statement, ct);
+            var actual = await DifferentialRunner.RunAsync(actualConn, statement, ct);
+            string where = $"{file}:{statement.Line}: {statement.Sql}";
+            if (statement.Differs is not null)
+            {
+                documented++;
+                output.WriteLine($"not compared, {where}\n  differs: {statement.Differs}");
+            }
+            else if (expected.Compared != actual.Compared)
+            {
+                failures.Append(where).Append('\n')
+                    .Append("  postgresql:\n").Append(Indent(expected.ToString()))
+                    .Append("  annsql:\n").Append(Indent(actual.ToString())).Append('\n');
+            }
+            else
+            {
+                compared++;
+            }
+
+            if (actual.ConnectionLost || expected.ConnectionLost)
+            {
+                failures.Append($"{where}\n  connection lost; the rest of the file did not run\n{server.Output}\n");
+                break;
+            }
+        }
+
+        output.WriteLine($"{file}: {statements.Count} statements, {compared} matched, {documented} documented differences");
+        Assert.True(failures.Length == 0, "AnnSql differs from PostgreSQL:\n" + failures);
     }
+
+    /// <summary>Gives the file an empty AnnSql database, as the reference gets a fresh one.</summary>
+    private static async Task DropUserTablesAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        var tables = new List<string>();
+        await using (var cmd = new NpgsqlCommand("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'", conn))
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var table in tables)
+        {
+            await new NpgsqlCommand($"DROP TABLE \"{table.Replace("\"", "\"\"", StringComparison.Ordinal)}\"", conn).ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    private static string Indent(string text) =>
+        string.Concat(text.Split('\n').Select(line => "    " + line + "\n"));
 }

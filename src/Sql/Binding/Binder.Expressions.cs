@@ -306,15 +306,25 @@ public sealed partial class Binder
 
     private BoundExpr CastTo(BoundExpr operand, SqlType target, int position, bool isLiteral)
     {
+        // regclass/regtype/... input looks names up (a literal such as 'int4'::regtype or 'items'::regclass).
+        if (target.Kind is SqlTypeKind.RegClass or SqlTypeKind.RegType or SqlTypeKind.RegProc or SqlTypeKind.RegNamespace
+            && (operand.Type.IsString || operand is ConstantExpr { Type.Kind: SqlTypeKind.Unknown, Value: string }))
+        {
+            var text = operand.Type.Kind == SqlTypeKind.Unknown ? Coerce(operand, SqlType.Text, position) : operand;
+            return new CallExpr("to_" + target.TypeName, [text], target, (a, ctx) => SystemCatalog.ResolveRegName(ctx, target.Kind, (string)a[0]!), true);
+        }
+
+        if (operand is ConstantExpr { Type.Kind: SqlTypeKind.Unknown, Value: string } && target.Kind is SqlTypeKind.Varchar or SqlTypeKind.Char
+            && target.Modifier >= 4)
+        {
+            // An explicit cast to varchar(n)/char(n) truncates (only assignment raises 22001).
+            return new BoundCast(Coerce(operand, SqlType.Text, position), target);
+        }
+
         if (operand is ConstantExpr { Type.Kind: SqlTypeKind.Unknown } || operand is ParameterExpr { Type.Kind: SqlTypeKind.Unknown })
         {
             var coerced = Coerce(operand, target, position);
             return target.Modifier >= 0 && coerced is ParameterExpr ? new BoundCast(coerced, target) : coerced;
-        }
-
-        if (target.Kind is SqlTypeKind.RegClass or SqlTypeKind.RegType or SqlTypeKind.RegProc or SqlTypeKind.RegNamespace && operand.Type.IsString)
-        {
-            return new CallExpr("to_" + target.TypeName, [operand], target, (a, ctx) => SystemCatalog.ResolveRegName(ctx, target.Kind, (string)a[0]!), true);
         }
 
         if (target.IsString && operand.Type.Kind is SqlTypeKind.RegClass or SqlTypeKind.RegType or SqlTypeKind.RegProc or SqlTypeKind.RegNamespace)
@@ -488,6 +498,24 @@ public sealed partial class Binder
                     CheckComparable(l, r, b);
                     return new ComparisonExpr(op == "!=" ? "<>" : op, l, r);
                 }
+
+            case "||":
+                {
+                    // text || anynonarray: an untyped literal next to a number or boolean is text, not that type.
+                    var l = BindExpr(b.Left, scope, null);
+                    var r = BindExpr(b.Right, scope, null);
+                    if (l.Type.Kind == SqlTypeKind.Unknown)
+                    {
+                        l = Coerce(l, r.Type.Kind != SqlTypeKind.Unknown && ConcatenatesOwnType(r.Type) ? r.Type : SqlType.Text, b.Left.Position);
+                    }
+
+                    if (r.Type.Kind == SqlTypeKind.Unknown)
+                    {
+                        r = Coerce(r, ConcatenatesOwnType(l.Type) ? l.Type : SqlType.Text, b.Right.Position);
+                    }
+
+                    return Operators.Bind(op, l, r, b.Position);
+                }
         }
 
         var (left, right) = BindPair(b.Left, b.Right, scope);
@@ -510,6 +538,10 @@ public sealed partial class Binder
                 hint: "No operator matches the given name and argument types. You might need to add explicit type casts.");
         }
     }
+
+    /// <summary>Types with their own <c>||</c> (arrays, vectors, bit strings, bytea, jsonb) rather than text concatenation.</summary>
+    private static bool ConcatenatesOwnType(SqlType t) =>
+        t.IsArray || t.IsVector || t.Kind is SqlTypeKind.Bit or SqlTypeKind.VarBit or SqlTypeKind.Bytea or SqlTypeKind.Jsonb;
 
     private static bool IsOidLike(SqlType t) => t.Kind is SqlTypeKind.Oid or SqlTypeKind.RegClass or SqlTypeKind.RegType or SqlTypeKind.RegProc or SqlTypeKind.RegNamespace;
 
@@ -583,7 +615,7 @@ public sealed partial class Binder
     {
         var operand = c.Operand is null ? null : BindExpr(c.Operand, scope, null);
         var whens = c.Whens.Select(w => operand is null
-            ? Coerce(BindExpr(w.Condition, scope, SqlType.Bool), SqlType.Bool, w.Condition.Position)
+            ? BindCondition(w.Condition, scope, "CASE/WHEN")
             : CoerceForComparison(BindExpr(w.Condition, scope, operand.Type), operand.Type, w.Condition.Position)).ToArray();
         var results = c.Whens.Select(w => BindExpr(w.Result, scope, expected)).ToList();
         var elseExpr = c.Else is null ? null : BindExpr(c.Else, scope, expected);
@@ -609,8 +641,9 @@ public sealed partial class Binder
             {
                 result = Arithmetic.Rank(t) > Arithmetic.Rank(result) ? t : result;
             }
-            else if (t.IsString && result.IsString)
+            else if (t.IsString && result.IsString && result.Kind is not (SqlTypeKind.Text or SqlTypeKind.Varchar))
             {
+                // text and varchar convert to each other implicitly, so the first of them stays (as in select_common_type).
                 result = SqlType.Text;
             }
         }

@@ -119,6 +119,9 @@ public sealed partial class Binder
                 result = SqlType.Int8;
                 factory = () => new CountState();
                 break;
+            case "sum" or "avg" when !(argType.IsNumeric || argType.Kind is SqlTypeKind.Vector or SqlTypeKind.HalfVec):
+                throw new SqlException(SqlState.UndefinedFunction, $"function {name}({argType.DisplayName}) does not exist", f.Position,
+                    hint: "No function matches the given name and argument types. You might need to add explicit type casts.");
             case "sum":
                 result = argType.Kind switch
                 {
@@ -140,7 +143,8 @@ public sealed partial class Binder
                 factory = () => new SumState(result, true);
                 break;
             case "min" or "max":
-                result = argType;
+                // There is no max(varchar): it runs as max(text). Aggregate results carry no typmod.
+                result = argType.Kind == SqlTypeKind.Varchar ? SqlType.Text : argType.WithoutModifier();
                 bool max = name == "max";
                 factory = () => new MinMaxState(max);
                 break;
@@ -214,6 +218,13 @@ public sealed partial class Binder
 
                             return best;
                         }, false);
+                }
+
+            case "pg_typeof" when f.Arguments.Count == 1:
+                {
+                    // pg_typeof(any) answers the argument's resolved type; an untyped literal stays "unknown".
+                    var arg = BindExpr(f.Arguments[0], scope, null);
+                    return new ConstantExpr(arg.Type.TypeOid, SqlType.RegType);
                 }
 
             case "nullif":

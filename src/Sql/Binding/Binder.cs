@@ -96,9 +96,15 @@ public sealed partial class Binder
                     throw new SqlException(SqlState.SyntaxError, $"each {set.Operator.ToString().ToUpperInvariant()} query must have the same number of columns");
                 }
 
-                var columns = left.Columns.Select((c, i) => c.Type.Kind == SqlTypeKind.Unknown
-                    ? c with { Type = right.Columns[i].Type.Kind == SqlTypeKind.Unknown ? SqlType.Text : right.Columns[i].Type, TableOid = 0, AttributeNumber = 0 }
-                    : c with { TableOid = 0, AttributeNumber = 0 }).ToList();
+                var columns = left.Columns.Select((c, i) =>
+                {
+                    // select_common_type over both sides: SELECT 1 UNION SELECT 2.5 is numeric.
+                    var rightType = right.Columns[i].Type;
+                    var type = c.Type.Kind == SqlTypeKind.Unknown ? (rightType.Kind == SqlTypeKind.Unknown ? SqlType.Text : rightType)
+                        : rightType.Kind == SqlTypeKind.Unknown || rightType == c.Type ? c.Type
+                        : CommonType([rightType], c.Type);
+                    return c with { Type = type, TableOid = 0, AttributeNumber = 0 };
+                }).ToList();
                 left = CoerceColumns(left, columns);
                 right = CoerceColumns(right, columns);
                 return new SetOperationNode(left, right, set.Operator, set.All, columns);
@@ -158,6 +164,12 @@ public sealed partial class Binder
         for (int c = 0; c < width; c++)
         {
             var type = rows.Select(r => r[c].Type).FirstOrDefault(t => t.Kind != SqlTypeKind.Unknown) ?? SqlType.Text;
+            if (targetTypes is null && rows.Any(r => r[c].Type.Kind != SqlTypeKind.Unknown && r[c].Type != type))
+            {
+                // select_common_type over the rows: VALUES (1), (2.5) is numeric.
+                type = CommonType(rows.Select(r => r[c].Type), type);
+            }
+
             if (targetTypes is null)
             {
                 for (int r = 0; r < rows.Length; r++)
@@ -180,7 +192,7 @@ public sealed partial class Binder
         BoundExpr? where = null;
         if (core.Where is not null)
         {
-            where = Coerce(BindExpr(core.Where, scope, SqlType.Bool), SqlType.Bool, core.Where.Position);
+            where = BindCondition(core.Where, scope, "WHERE");
             RequireBoolean(where, "WHERE", core.Where.Position);
         }
 
@@ -238,7 +250,7 @@ public sealed partial class Binder
         BoundExpr? having = null;
         if (core.Having is not null)
         {
-            having = Coerce(BindExpr(core.Having, projectScope, SqlType.Bool), SqlType.Bool, core.Having.Position);
+            having = BindCondition(core.Having, projectScope, "HAVING");
         }
 
         // ORDER BY keys: output ordinals, output aliases, or expressions over the input (added as junk columns).
@@ -432,6 +444,14 @@ public sealed partial class Binder
         return BindExpr(e, scope, null);
     }
 
+    /// <summary>Binds a condition (WHERE, HAVING, ON, CASE WHEN): 42804 when it is not boolean, as integer does not cast to it implicitly.</summary>
+    private BoundExpr BindCondition(Expr condition, Scope scope, string clause)
+    {
+        var bound = BindExpr(condition, scope, SqlType.Bool);
+        RequireBoolean(bound, clause, condition.Position);
+        return Coerce(bound, SqlType.Bool, condition.Position);
+    }
+
     private static void RequireBoolean(BoundExpr e, string clause, int position)
     {
         if (e.Type.Kind is not (SqlTypeKind.Bool or SqlTypeKind.Unknown))
@@ -457,21 +477,46 @@ public sealed partial class Binder
     }
 
     /// <summary>PostgreSQL's FigureColname: the column name a select item gets without an alias.</summary>
-    private static string DefaultName(Expr e) => e switch
+    internal static string DefaultName(Expr e) => FigureName(e).Name;
+
+    /// <summary>
+    /// FigureColnameInternal (parse_target.c): a name and its strength. Column references, functions and the like are
+    /// strong (2); a cast or CASE names its result after the type or "case" (1) only when its operand has no strong name;
+    /// anything else is "?column?" (0).
+    /// </summary>
+    private static (string Name, int Strength) FigureName(Expr e)
     {
-        ColumnRef c => c.Name,
-        FunctionCall f => f.FunctionName,
-        Ast.CastExpr c => c.Operand is Literal ? TypeNames.DefaultColumnName(c.Type) : DefaultName(c.Operand),
-        Ast.CaseExpr => "case",
-        ExistsExpr => "exists",
-        ArrayExpr or ArraySubqueryExpr => "array",
-        Ast.SubqueryExpr s when s.Query.Body is SelectCore { Items.Count: 1 } core => DefaultName(core.Items[0].Expression),
-        SpecialValue sv => sv.Name,
-        CollateExpr ce => DefaultName(ce.Operand),
-        SubscriptExpr se => DefaultName(se.Operand),
-        RowExpr => "row",
-        _ => "?column?",
-    };
+        switch (e)
+        {
+            case ColumnRef c:
+                return (c.Name, 2);
+            case FunctionCall f:
+                return (f.FunctionName, 2);
+            case Ast.CastExpr c:
+                var inner = FigureName(c.Operand);
+                return inner.Strength <= 1 ? (TypeNames.DefaultColumnName(c.Type), 1) : inner;
+            case Ast.CaseExpr ce:
+                (string Name, int Strength) otherwise = ce.Else is null ? ("?column?", 0) : FigureName(ce.Else);
+                return otherwise.Strength <= 1 ? ("case", 1) : otherwise;
+            case ExistsExpr:
+                return ("exists", 2);
+            case ArrayExpr or ArraySubqueryExpr:
+                return ("array", 2);
+            case Ast.SubqueryExpr s when s.Query.Body is SelectCore { Items.Count: 1 } core:
+                var item = core.Items[0];
+                return item.Alias is not null ? (item.Alias, 2) : FigureName(item.Expression);
+            case SpecialValue sv:
+                return (sv.Name, 2);
+            case CollateExpr ce:
+                return FigureName(ce.Operand);
+            case SubscriptExpr se:
+                return FigureName(se.Operand);
+            case RowExpr:
+                return ("row", 2);
+            default:
+                return ("?column?", 0);
+        }
+    }
 
     private void ExpandStar(Star star, Scope scope, List<BoundExpr> exprs, List<OutputColumn> columns)
     {
@@ -508,6 +553,14 @@ public sealed partial class Binder
         foreach (var item in from)
         {
             var right = BindTableRef(item, scope, out var cols);
+            foreach (var name in cols.Select(c => c.Table).Where(t => t is not null).Distinct())
+            {
+                if (scope.Columns.Any(c => c.Table == name))
+                {
+                    throw new SqlException(SqlState.DuplicateAlias, $"table name \"{name}\" specified more than once", item.Position);
+                }
+            }
+
             if (plan is null)
             {
                 plan = right;
@@ -597,7 +650,7 @@ public sealed partial class Binder
             combined.AddRange(columns);
         }
 
-        BoundExpr? condition = on is null ? null : Coerce(BindExpr(on, combined, SqlType.Bool), SqlType.Bool, on.Position);
+        BoundExpr? condition = on is null ? null : BindCondition(on, combined, "JOIN/ON");
         var kind = join.Kind;
         if (kind is JoinKind.Inner or JoinKind.Left && condition is not null && !lateral
             && TrySplitEquiJoin(condition, leftCols.Count, out var lk, out var rk, out var residual))

@@ -43,6 +43,7 @@ public static class SqlState
     public const string UndefinedParameter = "42P02";
     public const string UndefinedObject = "42704";
     public const string DuplicateColumn = "42701";
+    public const string DuplicateAlias = "42712";
     public const string DuplicateDatabase = "42P04";
     public const string DuplicatePreparedStatement = "42P05";
     public const string DuplicateTable = "42P07";

@@ -21,7 +21,8 @@ public static class Arithmetic
     public static SqlType ResultType(SqlType a, SqlType b)
     {
         var r = Rank(a) >= Rank(b) ? a : b;
-        if (r.Kind == SqlTypeKind.Float4 && (a.Kind == SqlTypeKind.Numeric || b.Kind == SqlTypeKind.Numeric))
+        // real combines only with real: with an integer or numeric operand PostgreSQL picks the float8 operator.
+        if (r.Kind == SqlTypeKind.Float4 && (a.Kind != SqlTypeKind.Float4 || b.Kind != SqlTypeKind.Float4))
         {
             return SqlType.Float8;
         }
@@ -70,7 +71,7 @@ public static class Arithmetic
                         '+' => m + n,
                         '-' => m - n,
                         '*' => m * n,
-                        '/' => n == 0 ? throw DivisionByZero() : m / n,
+                        '/' => n == 0 ? throw DivisionByZero() : DivideNumeric(m, n),
                         '%' => n == 0 ? throw DivisionByZero() : m % n,
                         _ => throw new InvalidOperationException(),
                     };
@@ -96,6 +97,11 @@ public static class Arithmetic
                     throw new SqlException(SqlState.NumericValueOutOfRange, "value out of range: overflow");
                 }
 
+                if (v == 0 && d != 0 && ((op == '*' && e != 0) || (op == '/' && !double.IsInfinity(e))))
+                {
+                    throw new SqlException(SqlState.NumericValueOutOfRange, "value out of range: underflow");
+                }
+
                 return type.Kind == SqlTypeKind.Float4 ? (float)v : v;
         }
     }
@@ -106,6 +112,78 @@ public static class Arithmetic
         SqlTypeKind.Int4 => "integer",
         _ => "bigint",
     };
+
+    /// <summary>
+    /// numeric division with PostgreSQL's result scale (select_div_scale in numeric.c): at least 16 significant digits,
+    /// and no fewer decimals than either input, so <c>10::numeric / 4</c> is 2.5000000000000000 and <c>avg</c> of
+    /// integers shows 16 decimals. Rounds half away from zero; limited to the 28 decimals a <see cref="decimal"/> holds.
+    /// </summary>
+    /// <exception cref="SqlException">22012 when <paramref name="divisor"/> is zero.</exception>
+    public static decimal DivideNumeric(decimal dividend, decimal divisor)
+    {
+        if (divisor == 0)
+        {
+            throw DivisionByZero();
+        }
+
+        var (weight1, first1) = Base10000Lead(dividend);
+        var (weight2, first2) = Base10000Lead(divisor);
+        int qweight = weight1 - weight2;
+        if (first1 <= first2)
+        {
+            qweight--;
+        }
+
+        int scale = Math.Max(16 - (qweight * 4), Math.Max(dividend.Scale, divisor.Scale));
+        scale = Math.Clamp(scale, 0, 28);
+        decimal q = Math.Round(dividend / divisor, scale, MidpointRounding.AwayFromZero);
+        return q.Scale < scale ? WithScale(q, scale) : q;
+    }
+
+    /// <summary>Pads <paramref name="value"/> with trailing zero decimals up to <paramref name="scale"/> where it has room.</summary>
+    private static decimal WithScale(decimal value, int scale)
+    {
+        // Multiplying by 1 written with k decimals adds k to the scale (rounded back when the digits do not fit).
+        var one = new decimal(1, 0, 0, false, 0);
+        for (int k = value.Scale; k < scale; k++)
+        {
+            one *= 1.0m;
+        }
+
+        try
+        {
+            return value * one;
+        }
+        catch (OverflowException)
+        {
+            return value;
+        }
+    }
+
+    /// <summary>The weight (position of the leading base-10000 digit) and that digit, as numeric.c stores a value.</summary>
+    private static (int Weight, int First) Base10000Lead(decimal value)
+    {
+        decimal a = Math.Abs(value);
+        if (a == 0)
+        {
+            return (0, 0);
+        }
+
+        int weight = 0;
+        while (a >= 10000)
+        {
+            a /= 10000;
+            weight++;
+        }
+
+        while (a < 1)
+        {
+            a *= 10000;
+            weight--;
+        }
+
+        return (weight, (int)decimal.Truncate(a));
+    }
 
     public static SqlException DivisionByZero() => new(SqlState.DivisionByZero, "division by zero");
 

@@ -18,6 +18,7 @@ public static partial class BuiltinFunctions
     static BuiltinFunctions()
     {
         RegisterStrings();
+        RegisterMoreStrings();
         RegisterMath();
         RegisterVectors();
         RegisterMisc();
@@ -51,7 +52,7 @@ public static partial class BuiltinFunctions
             int bestScore = -1;
             foreach (var def in list)
             {
-                if (!(def.Variadic ? args.Length >= def.ParameterTypes.Length - 1 : args.Length == def.ParameterTypes.Length))
+                if (!(def.Variadic ? args.Length >= def.ParameterTypes.Length : args.Length == def.ParameterTypes.Length))
                 {
                     continue;
                 }
@@ -70,7 +71,8 @@ public static partial class BuiltinFunctions
                     {
                         score += 3;
                     }
-                    else if ((p.IsNumeric && a.IsNumeric) || (p.IsString && a.IsString) || Casts.CanCast(a, p) && p.IsString)
+                    else if ((p.IsNumeric && a.IsNumeric) || (p.IsString && a.IsString) || Casts.CanCast(a, p) && p.IsString
+                        || (IsOidLike(p) && IsOidLike(a)))
                     {
                         score += 2;
                     }
@@ -106,6 +108,10 @@ public static partial class BuiltinFunctions
 
     private static string S(object? v) => (string)v!;
 
+    /// <summary>oid and the reg* types convert to each other implicitly (binary coercible).</summary>
+    private static bool IsOidLike(SqlType t) =>
+        t.Kind is SqlTypeKind.Oid or SqlTypeKind.RegClass or SqlTypeKind.RegType or SqlTypeKind.RegProc or SqlTypeKind.RegNamespace;
+
     private static int I(object? v) => (int)SqlValues.ToInt64(v!);
 
     private static void RegisterStrings()
@@ -133,7 +139,7 @@ public static partial class BuiltinFunctions
         Add("rtrim", T, [T, T], (a, _) => S(a[0]).TrimEnd(S(a[1]).ToCharArray()));
         Add("replace", T, [T, T, T], (a, _) => S(a[1]).Length == 0 ? S(a[0]) : S(a[0]).Replace(S(a[1]), S(a[2]), StringComparison.Ordinal));
         Add("strpos", I4, [T, T], (a, _) => S(a[0]).IndexOf(S(a[1]), StringComparison.Ordinal) + 1);
-        Add("position", I4, [T, T], (a, _) => S(a[1]).IndexOf(S(a[0]), StringComparison.Ordinal) + 1);
+        Add("position", I4, [T, T], (a, _) => S(a[0]).IndexOf(S(a[1]), StringComparison.Ordinal) + 1);
         Add("left", T, [T, I4], (a, _) => { var s = S(a[0]); int n = I(a[1]); return n >= 0 ? s[..Math.Min(n, s.Length)] : s[..Math.Max(0, s.Length + n)]; });
         Add("right", T, [T, I4], (a, _) => { var s = S(a[0]); int n = I(a[1]); return n >= 0 ? s[Math.Max(0, s.Length - n)..] : s[Math.Min(s.Length, -n)..]; });
         Add("repeat", T, [T, I4], (a, _) => string.Concat(Enumerable.Repeat(S(a[0]), Math.Max(0, I(a[1])))));
@@ -152,7 +158,9 @@ public static partial class BuiltinFunctions
 #pragma warning disable CA5351 // md5() is part of the SQL surface, not used for security
         Add("md5", T, [T], (a, _) => Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(S(a[0])))));
 #pragma warning restore CA5351
-        Add("chr", T, [I4], (a, _) => char.ConvertFromUtf32(I(a[0])));
+        Add("chr", T, [I4], (a, _) => I(a[0]) == 0
+            ? throw new SqlException("54000", "null character not permitted")
+            : char.ConvertFromUtf32(I(a[0])));
         Add("ascii", I4, [T], (a, _) => S(a[0]).Length == 0 ? 0 : char.ConvertToUtf32(S(a[0]), 0));
         Add("quote_ident", T, [T], (a, _) => QuoteIdent(S(a[0])));
         Add("quote_literal", T, [T], (a, _) => "'" + S(a[0]).Replace("'", "''", StringComparison.Ordinal) + "'");

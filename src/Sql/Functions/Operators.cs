@@ -67,6 +67,8 @@ public static class Operators
                 }
 
                 return new CallExpr(op, [left, right], SqlType.Text, (a, _) => ToText(a[0]!, lt) + ToText(a[1]!, rt), true);
+            case "^@" when (lt.IsString || lt.Kind == SqlTypeKind.Unknown) && (rt.IsString || rt.Kind == SqlTypeKind.Unknown):
+                return new CallExpr(op, [left, right], SqlType.Bool, (a, _) => ToText(a[0]!, lt).StartsWith(ToText(a[1]!, rt), StringComparison.Ordinal), true);
             case "LIKE" or "ILIKE" or "NOT LIKE" or "NOT ILIKE" or "~~" or "~~*" or "!~~" or "!~~*" or "~" or "~*" or "!~" or "!~*":
                 return new CallExpr(op, [left, right], SqlType.Bool, (a, _) => Evaluate(op, ToText(a[0]!, lt), ToText(a[1]!, rt)), true);
             case "&&":
@@ -129,7 +131,8 @@ public static class Operators
         new(SqlState.UndefinedFunction, $"operator does not exist: {l.DisplayName} {op} {r.DisplayName}", position,
             hint: "No operator matches the given name and argument types. You might need to add explicit type casts.");
 
-    private static string ToText(object v, SqlType t) => v as string ?? TypeIO.FormatText(v, t);
+    private static string ToText(object v, SqlType t) =>
+        t.Kind == SqlTypeKind.Char ? ((string)v).TrimEnd(' ') : v as string ?? Casts.ToTextCast(v, t);
 
     /// <summary>Evaluates a pattern-matching operator on two strings.</summary>
     public static bool Evaluate(string op, object value, object pattern)

@@ -363,7 +363,8 @@ public sealed class CopyOutOperation(CopyFormat format, IReadOnlyList<OutputColu
             {
                 foreach (char c in text)
                 {
-                    sb.Append(c switch { '\\' => "\\\\", '\n' => "\\n", '\r' => "\\r", '\t' => "\\t", _ => c.ToString() });
+                    // A delimiter inside a value is escaped too, so DELIMITER ',' reads back.
+                    sb.Append(c switch { '\\' => "\\\\", '\n' => "\\n", '\r' => "\\r", '\t' => "\\t", _ when c == delimiter => "\\" + c, _ => c.ToString() });
                 }
             }
         }

@@ -52,6 +52,12 @@ public sealed partial class SqlSession
                         ? Enumerable.Range(0, table.Columns.Count).ToArray()
                         : insert.Columns.Select(c => table.ColumnOrdinal(c) is int o and >= 0 ? o
                             : throw new SqlException(SqlState.UndefinedColumn, $"column \"{c}\" of relation \"{table.Name}\" does not exist", insert.Position)).ToArray();
+                    if (targets.Length != targets.Distinct().Count())
+                    {
+                        var twice = targets.GroupBy(o => o).First(g => g.Count() > 1).Key;
+                        throw new SqlException(SqlState.DuplicateColumn, $"column \"{table.Columns[twice].Name}\" specified more than once", insert.Position);
+                    }
+
                     PlanNode? source = null;
                     if (insert.Source is { } src)
                     {
@@ -62,6 +68,11 @@ public sealed partial class SqlSession
                         if (source.Columns.Count > targets.Length)
                         {
                             throw new SqlException(SqlState.SyntaxError, "INSERT has more expressions than target columns");
+                        }
+
+                        if (insert.Columns is not null && source.Columns.Count < targets.Length)
+                        {
+                            throw new SqlException(SqlState.SyntaxError, "INSERT has more target columns than expressions");
                         }
                     }
 
@@ -169,7 +180,7 @@ public sealed partial class SqlSession
             var e = binder.BindExpr(item.Expression, scope, null);
             exprs.Add(e);
             var sc = e is ColumnExpr ce ? scope.Columns[ce.Ordinal] : null;
-            cols.Add(new OutputColumn(item.Alias ?? (item.Expression is ColumnRef cr ? cr.Name : "?column?"), e.Type, sc?.TableOid ?? 0, sc?.AttributeNumber ?? 0));
+            cols.Add(new OutputColumn(item.Alias ?? Binder.DefaultName(item.Expression), e.Type, sc?.TableOid ?? 0, sc?.AttributeNumber ?? 0));
         }
 
         return ([.. exprs], cols);

@@ -106,7 +106,7 @@ public sealed partial class SqlSession : IDisposable
             case ShowStatement show:
                 prepared.Columns = show.Name == "all"
                     ? [new OutputColumn("name", SqlType.Text), new OutputColumn("setting", SqlType.Text), new OutputColumn("description", SqlType.Text)]
-                    : [new OutputColumn(SessionSettings.Canonical(show.Name) is var c && c.Contains('.', StringComparison.Ordinal) ? c : show.Name.ToLowerInvariant(), SqlType.Text)];
+                    : [new OutputColumn(SessionSettings.Canonical(show.Name), SqlType.Text)]; // SHOW datestyle is headed DateStyle
                 break;
             case ExecuteStatement exec:
                 prepared.Columns = _sqlPrepared.TryGetValue(exec.Name, out var target) ? target.Columns : null;

@@ -39,6 +39,26 @@ public static class Casts
     private static bool IsNumberLike(SqlType t) => t.IsNumeric || t.Kind is SqlTypeKind.RegClass or SqlTypeKind.RegType
         or SqlTypeKind.RegProc or SqlTypeKind.RegNamespace or SqlTypeKind.Oid;
 
+    private static bool IsInfinite(object value) => value is double d ? double.IsInfinity(d) : value is float f && float.IsInfinity(f);
+
+    private static decimal Pow10(int exponent)
+    {
+        decimal r = 1;
+        for (int i = 0; i < exponent; i++)
+        {
+            r *= 10;
+        }
+
+        return r;
+    }
+
+    /// <summary>
+    /// A value's cast to text: its output text, except boolean, whose cast (booltext) writes <c>true</c>/<c>false</c>
+    /// where its output function writes <c>t</c>/<c>f</c>.
+    /// </summary>
+    public static string ToTextCast(object value, SqlType from) =>
+        value is bool b ? (b ? "true" : "false") : TypeIO.FormatText(value, from);
+
     /// <summary>
     /// Converts a non-null value of type <paramref name="from"/> to <paramref name="to"/>, applying <paramref name="to"/>'s typmod.
     /// Errors carry PostgreSQL's SQLSTATEs (22P02, 22003, 22001, 22000, 42846).
@@ -62,7 +82,13 @@ public static class Casts
 
         if (to.IsString)
         {
-            string text = value as string ?? TypeIO.FormatText(value, from);
+            string text = value as string ?? ToTextCast(value, from);
+            if (from.Kind == SqlTypeKind.Char && to.Kind != SqlTypeKind.Char)
+            {
+                // bpchar to text or varchar drops the padding.
+                text = text.TrimEnd(' ');
+            }
+
             return to.Modifier >= 0 || to.Kind == SqlTypeKind.Char ? ApplyModifier(text, to) : text;
         }
 
@@ -77,9 +103,12 @@ public static class Casts
             case SqlTypeKind.Oid or SqlTypeKind.RegClass or SqlTypeKind.RegType or SqlTypeKind.RegProc or SqlTypeKind.RegNamespace:
                 return value is uint u ? u : unchecked((uint)SqlValues.ToInt64(value));
             case SqlTypeKind.Float4:
-                return (float)SqlValues.ToDouble(value);
+                float single = (float)SqlValues.ToDouble(value);
+                return float.IsInfinity(single) && !IsInfinite(value) ? throw new SqlException(SqlState.NumericValueOutOfRange, "value out of range: overflow") : single;
             case SqlTypeKind.Float8:
-                return value is float f ? (double)f : SqlValues.ToDouble(value);
+                double dbl = value is float f ? f : SqlValues.ToDouble(value);
+                return double.IsInfinity(dbl) && !IsInfinite(value)
+                    ? throw new SqlException(SqlState.NumericValueOutOfRange, "value out of range: overflow") : dbl;
             case SqlTypeKind.Numeric:
                 return ApplyModifier(ToNumeric(value), to);
             case SqlTypeKind.Bool when value is int i:
@@ -166,7 +195,16 @@ public static class Casts
                 return c.Length > n ? c[..n] : c.PadRight(n);
             case SqlTypeKind.Numeric when mod >= 4 && value is decimal m:
                 int scale = (mod - 4) & 0xffff;
-                return decimal.Round(m, scale, MidpointRounding.AwayFromZero);
+                int precision = ((mod - 4) >> 16) & 0xffff;
+                var rounded = decimal.Round(m, scale, MidpointRounding.AwayFromZero);
+                if (precision - scale is >= 0 and <= 28 && Math.Abs(rounded) >= Pow10(precision - scale))
+                {
+                    throw new SqlException(SqlState.NumericValueOutOfRange, "numeric field overflow",
+                        detail: $"A field with precision {precision}, scale {scale} must round to an absolute value less than " +
+                            (precision == scale ? "1." : $"10^{precision - scale}."));
+                }
+
+                return rounded;
             case SqlTypeKind.Bit when mod >= 0 && value is BitString b && b.Length != mod:
                 throw new SqlException("22026", $"bit string length {b.Length} does not match type bit({mod})");
         }

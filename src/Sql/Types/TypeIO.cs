@@ -79,7 +79,10 @@ public static partial class TypeIO
             case SqlTypeKind.Int2 or SqlTypeKind.Int4 or SqlTypeKind.Int8:
                 WriteInteger(AsInt64(value), output);
                 break;
-            case SqlTypeKind.Oid or SqlTypeKind.RegProc or SqlTypeKind.RegClass or SqlTypeKind.RegType or SqlTypeKind.RegNamespace:
+            case SqlTypeKind.RegType:
+                WriteUtf8(Catalog.System.SystemCatalog.FormatRegType(AsOid(value)), output);
+                break;
+            case SqlTypeKind.Oid or SqlTypeKind.RegProc or SqlTypeKind.RegClass or SqlTypeKind.RegNamespace:
                 WriteInteger(AsOid(value), output);
                 break;
             case SqlTypeKind.Float4:

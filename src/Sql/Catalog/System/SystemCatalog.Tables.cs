@@ -14,6 +14,12 @@ public static partial class SystemCatalog
     private static readonly SqlType I4 = SqlType.Int4;
     private static readonly SqlType Text = SqlType.Text;
 
+    /// <summary>information_schema.character_data: a domain over varchar, so clients see character varying.</summary>
+    private static readonly SqlType CharacterData = SqlType.Varchar;
+
+    /// <summary>information_schema.yes_or_no: a domain over varchar(3).</summary>
+    private static readonly SqlType YesOrNo = SqlType.Varchar with { Modifier = 3 + 4 };
+
     private static FrozenDictionary<string, SystemTable> BuildTables()
     {
         uint next = 1200;
@@ -142,18 +148,18 @@ public static partial class SystemCatalog
             ctx => ctx.Session.Database.Catalog.Tables.Values.OrderBy(t => t.Oid).SelectMany(t => ctx.Session.Database.GetTable(t.Oid).VectorIndexes
                 .Select(v => DiskAnnIndexRow(t, v))));
 
-        Add("information_schema", "tables", [C("table_catalog", Name), C("table_schema", Name), C("table_name", Name), C("table_type", Text),
-            C("self_referencing_column_name", Name), C("reference_generation", Text), C("user_defined_type_catalog", Name),
-            C("user_defined_type_schema", Name), C("user_defined_type_name", Name), C("is_insertable_into", Text), C("is_typed", Text),
-            C("commit_action", Text)], ctx => ctx.Session.Database.Catalog.Tables.Values.OrderBy(t => t.Oid).Select(t => new object?[]
+        Add("information_schema", "tables", [C("table_catalog", Name), C("table_schema", Name), C("table_name", Name), C("table_type", CharacterData),
+            C("self_referencing_column_name", Name), C("reference_generation", CharacterData), C("user_defined_type_catalog", Name),
+            C("user_defined_type_schema", Name), C("user_defined_type_name", Name), C("is_insertable_into", YesOrNo), C("is_typed", YesOrNo),
+            C("commit_action", CharacterData)], ctx => ctx.Session.Database.Catalog.Tables.Values.OrderBy(t => t.Oid).Select(t => new object?[]
             {
                 ctx.Session.DatabaseName, t.Schema, t.Name, "BASE TABLE", null, null, null, null, null, "YES", "NO", null,
             }));
 
         Add("information_schema", "columns", [C("table_catalog", Name), C("table_schema", Name), C("table_name", Name), C("column_name", Name),
-            C("ordinal_position", I4), C("column_default", Text), C("is_nullable", Text), C("data_type", Text),
+            C("ordinal_position", I4), C("column_default", CharacterData), C("is_nullable", YesOrNo), C("data_type", CharacterData),
             C("character_maximum_length", I4), C("numeric_precision", I4), C("numeric_scale", I4), C("udt_catalog", Name),
-            C("udt_schema", Name), C("udt_name", Name), C("is_identity", Text), C("identity_generation", Text), C("is_generated", Text)],
+            C("udt_schema", Name), C("udt_name", Name), C("is_identity", YesOrNo), C("identity_generation", CharacterData), C("is_generated", CharacterData)],
             ctx => ctx.Session.Database.Catalog.Tables.Values.OrderBy(t => t.Oid).SelectMany(t => t.Columns.Select(c => new object?[]
             {
                 ctx.Session.DatabaseName, t.Schema, t.Name, c.Name, (int)c.AttributeNumber, c.DefaultSql, c.NotNull ? "NO" : "YES",

@@ -168,8 +168,7 @@ public static partial class SystemCatalog
                 return st is null ? oid.ToString(global::System.Globalization.CultureInfo.InvariantCulture)
                     : st.Schema == "pg_catalog" ? st.Name : st.Schema + "." + st.Name;
             case SqlTypeKind.RegType:
-                var type = AllTypes.FirstOrDefault(x => x.TypeOid == oid);
-                return type?.DisplayName ?? oid.ToString(global::System.Globalization.CultureInfo.InvariantCulture);
+                return FormatRegType(oid);
             case SqlTypeKind.RegNamespace:
                 return oid switch
                 {
@@ -181,6 +180,13 @@ public static partial class SystemCatalog
             default:
                 return oid == ArrayRecvProc ? "array_recv" : AllTypes.FirstOrDefault(x => ReceiveProcOid(x) == oid) is { } r ? r.TypeName + "_recv" : "-";
         }
+    }
+
+    /// <summary>regtype output (regtypeout): the type's SQL display name, e.g. <c>integer</c>, <c>text[]</c>; the number for an unknown OID.</summary>
+    public static string FormatRegType(uint oid)
+    {
+        var type = AllTypes.FirstOrDefault(x => x.TypeOid == oid);
+        return type?.DisplayName ?? oid.ToString(global::System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Registers the system information functions (version(), format_type(), pg_get_indexdef(), ...).</summary>

@@ -84,7 +84,7 @@ internal sealed class SumState(SqlType result, bool average) : IAggregateState
         return result.Kind switch
         {
             SqlTypeKind.Int8 => (long)_decimal,
-            SqlTypeKind.Numeric => average ? decimal.Round(_decimal / _count, 16) : _decimal,
+            SqlTypeKind.Numeric => average ? Functions.Arithmetic.DivideNumeric(_decimal, _count) : _decimal,
             SqlTypeKind.Float4 => (float)(average ? _double / _count : _double),
             _ => average ? (_double + (double)_decimal) / _count : _double + (double)_decimal,
         };
