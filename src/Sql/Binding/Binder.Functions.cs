@@ -247,6 +247,10 @@ public sealed partial class Binder
     {
         var lateral = LateralScope(left);
         var args = fn.Call.Arguments.Select(a => BindExpr(a, lateral, null)).ToArray();
+
+        // As the first FROM item the function is not run by a lateral join: its arguments get a frame of their own whose
+        // outer frame is the enclosing query's row (unnest(e.labels) in a correlated subquery).
+        bool ownFrame = left.Columns.Count == 0;
         string alias = fn.Alias ?? fn.Call.FunctionName;
         string ColumnName(string dflt) => fn.ColumnAliases is { Count: > 0 } ca ? ca[0] : fn.Alias ?? dflt;
         switch (fn.Call.FunctionName)
@@ -261,7 +265,7 @@ public sealed partial class Binder
 
                     var cols = new List<OutputColumn> { new(ColumnName("unnest"), type) };
                     columns = [new ScopeColumn(alias, cols[0].Name, type)];
-                    return new FunctionScanNode("unnest", cols, args, a => a[0] is null ? [] : Operators.Elements(a[0]!).Select(x => new object?[] { x }));
+                    return new FunctionScanNode("unnest", cols, args, a => a[0] is null ? [] : Operators.Elements(a[0]!).Select(x => new object?[] { x })) { OwnFrame = ownFrame };
                 }
 
             case "generate_series":
@@ -279,7 +283,7 @@ public sealed partial class Binder
 
                     var cols = new List<OutputColumn> { new(ColumnName("generate_series"), type) };
                     columns = [new ScopeColumn(alias, cols[0].Name, type)];
-                    return new FunctionScanNode("generate_series", cols, args, a => Series(a, type));
+                    return new FunctionScanNode("generate_series", cols, args, a => Series(a, type)) { OwnFrame = ownFrame };
                 }
 
             default:
@@ -288,7 +292,7 @@ public sealed partial class Binder
                     var call = BindFunction(fn.Call, lateral, null);
                     var cols = new List<OutputColumn> { new(ColumnName(fn.Call.FunctionName), call.Type) };
                     columns = [new ScopeColumn(alias, cols[0].Name, call.Type)];
-                    return new FunctionScanNode(fn.Call.FunctionName, cols, [call], a => [new object?[] { a[0] }]);
+                    return new FunctionScanNode(fn.Call.FunctionName, cols, [call], a => [new object?[] { a[0] }]) { OwnFrame = ownFrame };
                 }
         }
     }

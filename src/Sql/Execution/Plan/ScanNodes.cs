@@ -98,18 +98,19 @@ public sealed class FunctionScanNode(string name, IReadOnlyList<OutputColumn> co
 {
     public override IReadOnlyList<OutputColumn> Columns => columns;
 
+    /// <summary>
+    /// True when the arguments are bound one level inside the query that runs this node (the function is the first FROM
+    /// item), so they are evaluated in a new frame over <c>outer</c>; false when a lateral join passes its left row's frame.
+    /// </summary>
+    public bool OwnFrame { get; init; }
+
     public override IEnumerable<object?[]> Execute(QueryContext ctx, EvalContext? outer)
     {
-        var eval = new EvalContext(ctx, outer);
-        if (outer is not null)
-        {
-            eval.Row = outer.Row;
-        }
-
+        var eval = OwnFrame || outer is null ? new EvalContext(ctx, outer) : outer;
         var args = new object?[arguments.Length];
         for (int i = 0; i < args.Length; i++)
         {
-            args[i] = arguments[i].Eval(outer ?? eval);
+            args[i] = arguments[i].Eval(eval);
         }
 
         return Count(generator(args));
