@@ -59,8 +59,7 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
             try
             {
                 var prepared = _session.Prepare(statement, text, []);
-                var result = await RunAsync(prepared, [], responder, ct);
-                await WriteResultAsync(result, responder, null, writeDescription: true, ct);
+                await RunAsync(prepared, [], responder, null, writeDescription: true, ct);
             }
             catch (SqlException e)
             {
@@ -130,8 +129,7 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
         var prepared = (PreparedStatement)portal.Statement.State!;
         try
         {
-            var result = await RunAsync(prepared, (object?[])portal.State!, responder, ct);
-            await WriteResultAsync(result, responder, portal.Fields, writeDescription: false, ct);
+            await RunAsync(prepared, (object?[])portal.State!, responder, portal.Fields, writeDescription: false, ct);
         }
         catch (SqlException e)
         {
@@ -145,7 +143,12 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
         }
     }
 
-    private async ValueTask<StatementResult> RunAsync(PreparedStatement prepared, object?[] values, IPgResponder responder, CancellationToken ct)
+    /// <summary>
+    /// Executes a statement and writes its result. A CancelRequest stays effective until the last row is written, because
+    /// rows (and functions such as pg_sleep in a SELECT list) are evaluated while they are sent.
+    /// </summary>
+    private async ValueTask RunAsync(
+        PreparedStatement prepared, object?[] values, IPgResponder responder, PgField[]? portalFields, bool writeDescription, CancellationToken ct)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         _running = cts;
@@ -156,7 +159,8 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
         };
         try
         {
-            return await _session.ExecuteAsync(prepared, values, cts.Token);
+            var result = await _session.ExecuteAsync(prepared, values, cts.Token);
+            await WriteResultAsync(result, responder, portalFields, writeDescription, ct);
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested && !ct.IsCancellationRequested)
         {
