@@ -46,7 +46,8 @@ public sealed partial class Binder
             case Ast.CastExpr cast:
                 {
                     var target = TypeNames.Resolve(cast.Type);
-                    var operand = BindExpr(cast.Operand, scope, target);
+                    bool isRegType = target.Kind is SqlTypeKind.RegClass or SqlTypeKind.RegType or SqlTypeKind.RegProc or SqlTypeKind.RegNamespace;
+                    var operand = BindExpr(cast.Operand, scope, isRegType ? null : target);
                     return CastTo(operand, target, cast.Operand.Position >= 0 ? cast.Operand.Position : cast.Position, cast.Operand is Literal);
                 }
 
@@ -296,6 +297,13 @@ public sealed partial class Binder
 
     private BoundExpr CastTo(BoundExpr operand, SqlType target, int position, bool isLiteral)
     {
+        // An untyped name ('vector'::regtype, or psycopg's $1::regtype with the text 'vector') is looked up in the catalog.
+        if (target.Kind is SqlTypeKind.RegClass or SqlTypeKind.RegType or SqlTypeKind.RegProc or SqlTypeKind.RegNamespace
+            && (operand is ConstantExpr { Type.Kind: SqlTypeKind.Unknown } || operand is ParameterExpr { Type.Kind: SqlTypeKind.Unknown }))
+        {
+            operand = Coerce(operand, SqlType.Text, position);
+        }
+
         if (operand is ConstantExpr { Type.Kind: SqlTypeKind.Unknown } || operand is ParameterExpr { Type.Kind: SqlTypeKind.Unknown })
         {
             var coerced = Coerce(operand, target, position);
@@ -480,9 +488,38 @@ public sealed partial class Binder
                 }
         }
 
-        var (left, right) = BindPair(b.Left, b.Right, scope);
+        var (left, right) = op == "||" ? BindConcatPair(b.Left, b.Right, scope) : BindPair(b.Left, b.Right, scope);
         return Operators.Bind(op, left, right, b.Position);
     }
+
+    /// <summary>
+    /// Operands of <c>||</c>: an untyped literal or parameter next to a type without its own <c>||</c> (integer, numeric,
+    /// bool, date, ...) is text, as PostgreSQL resolves <c>'[' || 3</c> to <c>textanycat</c>; next to an array, vector, bit
+    /// string, bytea or jsonb it takes that type (array and vector concatenation).
+    /// </summary>
+    private (BoundExpr, BoundExpr) BindConcatPair(Expr left, Expr right, Scope scope)
+    {
+        var l = BindExpr(left, scope, null);
+        var r = BindExpr(right, scope, HasOwnConcat(l.Type) ? l.Type : null);
+        if (l.Type.Kind == SqlTypeKind.Unknown && r.Type.Kind != SqlTypeKind.Unknown)
+        {
+            l = Coerce(l, HasOwnConcat(r.Type) ? r.Type : SqlType.Text, left.Position);
+        }
+        else if (r.Type.Kind == SqlTypeKind.Unknown && l.Type.Kind != SqlTypeKind.Unknown)
+        {
+            r = Coerce(r, HasOwnConcat(l.Type) ? l.Type : SqlType.Text, right.Position);
+        }
+        else if (l.Type.Kind == SqlTypeKind.Unknown && r.Type.Kind == SqlTypeKind.Unknown)
+        {
+            l = Coerce(l, SqlType.Text, left.Position);
+            r = Coerce(r, SqlType.Text, right.Position);
+        }
+
+        return (l, r);
+    }
+
+    private static bool HasOwnConcat(SqlType t) =>
+        t.IsArray || t.IsVector || t.IsString || t.Kind is SqlTypeKind.Bit or SqlTypeKind.VarBit or SqlTypeKind.Bytea or SqlTypeKind.Jsonb;
 
     private static void CheckComparable(BoundExpr l, BoundExpr r, BinaryExpr b)
     {
