@@ -10,7 +10,8 @@ namespace AnnSql.ClientTests;
 /// <summary>
 /// pgbench with the custom k-NN script tests/clients/pgbench/knn.sql (a point lookup, an update and an ORDER BY &lt;-&gt; LIMIT 5
 /// over 1,000 rows with a diskann index), 8 clients, -n, in each query mode. A run must end with exit code 0 and no failed
-/// transactions; the TPS is printed.
+/// transactions; the TPS is printed. Each client updates its own 125 rows (aid from :client_id), because concurrent
+/// autocommit UPDATEs of one row fail with 40001 where PostgreSQL would wait and apply both.
 /// </summary>
 public sealed partial class PgbenchTests(ServerFixture fixture, ITestOutputHelper output) : IClassFixture<ServerFixture>
 {
