@@ -46,7 +46,8 @@ public sealed partial class Binder
             case Ast.CastExpr cast:
                 {
                     var target = TypeNames.Resolve(cast.Type);
-                    var operand = BindExpr(cast.Operand, scope, target);
+                    bool isRegType = target.Kind is SqlTypeKind.RegClass or SqlTypeKind.RegType or SqlTypeKind.RegProc or SqlTypeKind.RegNamespace;
+                    var operand = BindExpr(cast.Operand, scope, isRegType ? null : target);
                     return CastTo(operand, target, cast.Operand.Position >= 0 ? cast.Operand.Position : cast.Position, cast.Operand is Literal);
                 }
 
@@ -306,9 +307,11 @@ public sealed partial class Binder
 
     private BoundExpr CastTo(BoundExpr operand, SqlType target, int position, bool isLiteral)
     {
-        // regclass/regtype/... input looks names up (a literal such as 'int4'::regtype or 'items'::regclass).
+        // regclass/regtype/... input looks names up (a literal such as 'int4'::regtype or 'items'::regclass, or psycopg's
+        // $1::regtype with the text 'vector').
         if (target.Kind is SqlTypeKind.RegClass or SqlTypeKind.RegType or SqlTypeKind.RegProc or SqlTypeKind.RegNamespace
-            && (operand.Type.IsString || operand is ConstantExpr { Type.Kind: SqlTypeKind.Unknown, Value: string }))
+            && (operand.Type.IsString || operand is ConstantExpr { Type.Kind: SqlTypeKind.Unknown, Value: string }
+                || operand is ParameterExpr { Type.Kind: SqlTypeKind.Unknown }))
         {
             var text = operand.Type.Kind == SqlTypeKind.Unknown ? Coerce(operand, SqlType.Text, position) : operand;
             return new CallExpr("to_" + target.TypeName, [text], target, (a, ctx) => SystemCatalog.ResolveRegName(ctx, target.Kind, (string)a[0]!), true);
