@@ -204,7 +204,8 @@ public sealed class EfCoreTests
             await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => ctx.SaveChangesAsync());
         }
 
-        // Both indexes EF declared exist; USING hnsw is accepted and built as diskann (with a NOTICE), as documented.
+        // Both indexes EF declared exist: the catalog shows the method each was declared with (as PostgreSQL with pgvector
+        // would), and USING hnsw is built as diskann (with a NOTICE), as documented, so both are in diskann_index_stats.
         await using var source = NpgsqlDataSource.Create(cs);
         await using var conn = await source.OpenConnectionAsync();
         await using var cmd = new NpgsqlCommand(
@@ -218,7 +219,11 @@ public sealed class EfCoreTests
             }
         }
 
-        Assert.Equal(["IX_ef_items_Embedding diskann", "IX_ef_items_Embedding_diskann diskann"], indexes);
+        Assert.Equal(["IX_ef_items_Embedding hnsw", "IX_ef_items_Embedding_diskann diskann"], indexes);
+
+        await using var stats = new NpgsqlCommand(
+            "SELECT count(*) FROM diskann_index_stats WHERE indexname IN ('IX_ef_items_Embedding', 'IX_ef_items_Embedding_diskann')", conn);
+        Assert.Equal(2L, await stats.ExecuteScalarAsync());
     }
 
     [Fact]
