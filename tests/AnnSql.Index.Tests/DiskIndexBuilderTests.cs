@@ -28,11 +28,10 @@ public sealed class DiskBuildFixture : IDisposable
 
     public DiskBuildFixture()
     {
-        string dir = TestData.DataSetDirectory(TestData.Mnist784);
-        (BaseRows, Count, Dimensions) = (MnistRows.Shared.BaseRows, MnistRows.Shared.Count, MnistRows.Shared.Dimensions);
-        (Queries, QueryCount, _) = TestData.ReadFbin(dir, "query.fbin");
-        (GroundTruth, _, GroundTruthK) = TestData.ReadIbin(dir, "gt.ibin");
-        (GroundTruthDistances, _, _) = TestData.ReadFbin(dir, "gt.fbin");
+        MnistRows mnist = MnistRows.Shared;
+        (BaseRows, Count, Dimensions) = (mnist.BaseRows, mnist.Count, mnist.Dimensions);
+        (Queries, QueryCount) = (mnist.Queries, mnist.QueryCount);
+        (GroundTruth, GroundTruthK, GroundTruthDistances) = (mnist.GroundTruth, mnist.GroundTruthK, mnist.GroundTruthDistances);
         Directory = System.IO.Directory.CreateTempSubdirectory("annsql-diskbuild-").FullName;
         Source = MnistRows.Shared.Source;
         int threads = Environment.ProcessorCount;
@@ -178,29 +177,6 @@ public sealed class ProgressLog : IProgress<VamanaBuildProgress>
             _totals.Add(value.PointsTotal);
         }
     }
-}
-
-/// <summary>The MNIST subset's base rows, read once per test run.</summary>
-public sealed class MnistRows
-{
-    private static readonly Lazy<MnistRows> Instance = new(() => new MnistRows());
-
-    private MnistRows()
-    {
-        (BaseRows, Count, Dimensions) = TestData.ReadFbin(TestData.DataSetDirectory(TestData.Mnist784), "base.fbin");
-        Source = new ArrayVectorSource(BaseRows, Count, Dimensions);
-    }
-
-    public static MnistRows Shared => Instance.Value;
-
-    public float[] BaseRows { get; }
-
-    public int Count { get; }
-
-    public int Dimensions { get; }
-
-    /// <summary>A source over all rows (shared: tests that cancel through a source make their own).</summary>
-    public ArrayVectorSource Source { get; }
 }
 
 /// <summary>An <see cref="IVectorSource"/> over a row-major array, counting reads and able to cancel a build after a number of them.</summary>

@@ -15,11 +15,10 @@ public sealed class MnistVamanaFixture
 
     public MnistVamanaFixture()
     {
-        string dir = TestData.DataSetDirectory(TestData.Mnist784);
-        (BaseRows, Count, Dimensions) = TestData.ReadFbin(dir, "base.fbin");
-        (Queries, QueryCount, _) = TestData.ReadFbin(dir, "query.fbin");
-        (GroundTruth, _, GroundTruthK) = TestData.ReadIbin(dir, "gt.ibin");
-        (GroundTruthDistances, _, _) = TestData.ReadFbin(dir, "gt.fbin");
+        MnistRows mnist = MnistRows.Shared;
+        (BaseRows, Count, Dimensions) = (mnist.BaseRows, mnist.Count, mnist.Dimensions);
+        (Queries, QueryCount) = (mnist.Queries, mnist.QueryCount);
+        (GroundTruth, GroundTruthK, GroundTruthDistances) = (mnist.GroundTruth, mnist.GroundTruthK, mnist.GroundTruthDistances);
 
         Stopwatch clock = Stopwatch.StartNew();
         L2Index = new VamanaIndex(Metric.L2, Dimensions, new VamanaOptions());

@@ -534,10 +534,10 @@ public sealed class ProductQuantizerTests(ProductQuantizerTests.MnistQuantizers 
 
         public MnistQuantizers()
         {
-            string dir = TestData.DataSetDirectory(TestData.Mnist784);
-            (BaseRows, Count, Dimensions) = TestData.ReadFbin(dir, "base.fbin");
-            (Queries, QueryCount, _) = TestData.ReadFbin(dir, "query.fbin");
-            (GroundTruth, _, GroundTruthK) = TestData.ReadIbin(dir, "gt.ibin");
+            MnistRows mnist = MnistRows.Shared;
+            (BaseRows, Count, Dimensions) = (mnist.BaseRows, mnist.Count, mnist.Dimensions);
+            (Queries, QueryCount) = (mnist.Queries, mnist.QueryCount);
+            (GroundTruth, GroundTruthK) = (mnist.GroundTruth, mnist.GroundTruthK);
             Stopwatch clock = Stopwatch.StartNew();
             foreach (Metric metric in new[] { Metric.L2, Metric.InnerProduct, Metric.Cosine })
             {
