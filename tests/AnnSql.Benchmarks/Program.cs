@@ -6,6 +6,7 @@ using BenchmarkDotNet.Running;
 //   sql     recall/QPS over SQL against one or more servers (AnnSql, PostgreSQL + pgvector)
 //   kernel  distance computations per second per core of the SIMD kernels vs the scalar reference
 //   index   in-process Vamana build time, recall@10, QPS and hops per search list size
+//   gpu     exact top-k, batch distances and PQ training: SIMD CPU path vs the GPU path (ILGPU; CPU accelerator without CUDA)
 //   churn   a diskann index under delete/re-insert rounds over SQL: recall, QPS and write throughput per round
 //   micro   BenchmarkDotNet micro-benchmarks; the remaining arguments go to BenchmarkDotNet
 string[] defaultDataFolders =
@@ -119,6 +120,7 @@ kernel.SetAction(parse => KernelThroughput.Run(LoadData(parse.GetValue(dataOptio
 
 Command index = IndexBenchmark.CreateCommand(dataOption, LoadData);
 Command churn = ChurnBenchmark.CreateCommand(dataOption, LoadData);
+Command gpu = GpuBenchmark.CreateCommand(dataOption, LoadData);
 
 Command micro = new("micro", "BenchmarkDotNet micro-benchmarks; other arguments are BenchmarkDotNet's (e.g. --filter '*')")
 {
@@ -130,7 +132,7 @@ micro.SetAction(parse =>
     return 0;
 });
 
-RootCommand root = new("AnnSql benchmarks") { sql, kernel, index, churn, micro };
+RootCommand root = new("AnnSql benchmarks") { sql, kernel, index, churn, gpu, micro };
 return await root.Parse(args).InvokeAsync();
 
 VectorDataSet LoadData(string[]? folders) =>

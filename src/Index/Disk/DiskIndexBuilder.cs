@@ -55,6 +55,10 @@ public static class DiskIndexBuilder
     /// in each partition it joins, PointsDone those made so far, and Pass is the current partition's pass.
     /// </param>
     /// <param name="cancellationToken">Checked between blocks of work.</param>
+    /// <param name="trainingDevice">
+    /// A GPU for the Lloyd rounds of the PQ training (<see cref="Quantization.ProductQuantizer.Train(Metric, int, int, ReadOnlySpan{float}, int, int, int, int, Gpu.GpuDevice?, CancellationToken)"/>),
+    /// or null for the CPU (same seeding, same Lloyd rounds).
+    /// </param>
     /// <exception cref="ArgumentException">
     /// An empty source, a bad metric or options, or a budget that cannot hold the PQ codes and the graph of one partition
     /// of <see cref="BuildMemoryModel.MinPartitionPoints"/> points (the message gives the sizes).
@@ -62,7 +66,7 @@ public static class DiskIndexBuilder
     /// <exception cref="OperationCanceledException">Cancelled; the partial file is deleted.</exception>
     public static DiskBuildSummary Build(
         string path, IVectorSource source, Metric metric, VamanaOptions options, int pqChunks, long memoryBudgetBytes, int threads,
-        IProgress<VamanaBuildProgress>? progress, CancellationToken cancellationToken)
+        IProgress<VamanaBuildProgress>? progress, CancellationToken cancellationToken, Gpu.GpuDevice? trainingDevice = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(source);
@@ -85,7 +89,8 @@ public static class DiskIndexBuilder
                     return new BuildWriterSink(writer);
                 },
                 progress,
-                cancellationToken);
+                cancellationToken,
+                trainingDevice);
             completed = true;
             return summary;
         }
@@ -113,7 +118,8 @@ public static class DiskIndexBuilder
         string shardPrefix,
         Func<uint, ProductQuantizer, IBuildNodeSink> openSink,
         IProgress<VamanaBuildProgress>? progress,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Gpu.GpuDevice? trainingDevice = null)
     {
         int chunks = Validate(source, metric, options, pqChunks, memoryBudgetBytes, threads);
         int count = source.Count;
@@ -127,7 +133,7 @@ public static class DiskIndexBuilder
         float[] sample = ReadSample(source, model.SampleCount, options.Seed, threads, cancellationToken);
         ProductQuantizer quantizer = ProductQuantizer.Train(
             metric, dimensions, chunks, sample.AsSpan(0, model.SampleCount * dimensions), model.SampleCount, QuantizerIterations, options.Seed,
-            threads, cancellationToken);
+            threads, trainingDevice, cancellationToken);
         model.SetQuantizerBytes(quantizer.MemoryBytes);
         TimeSpan training = clock.Elapsed;
         clock.Restart();

@@ -1,5 +1,6 @@
 using System.Buffers;
 using AnnSql.Index.Distance;
+using AnnSql.Index.Gpu;
 using AnnSql.Index.Vamana;
 
 namespace AnnSql.Index.Quantization;
@@ -33,9 +34,22 @@ public sealed partial class ProductQuantizer
     /// value; dimensions not positive, iterations negative or threads not positive (ArgumentOutOfRangeException).
     /// </exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    public static ProductQuantizer Train(
+        Metric metric, int dimensions, int chunks, ReadOnlySpan<float> sample, int sampleCount, int iterations, int seed, int threads,
+        CancellationToken cancellationToken) =>
+        Train(metric, dimensions, chunks, sample, sampleCount, iterations, seed, threads, null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="Train(Metric, int, int, ReadOnlySpan{float}, int, int, int, int, CancellationToken)"/> with the Lloyd
+    /// iterations' assignment and mean update run on <paramref name="device"/> (<see cref="GpuKMeans"/>) when it is not
+    /// null; seeding and the refill of empty clusters stay on the CPU. Deterministic for a seed on a given device; the
+    /// means are the same double sums as on the CPU, while an assignment may differ where two centroids are at nearly equal
+    /// distance (the device sums distances in another order), so codebooks can differ slightly from the CPU path's.
+    /// </summary>
+    /// <exception cref="GpuBudgetExceededException">A chunk's points and centroids do not fit the device's budget.</exception>
     public static unsafe ProductQuantizer Train(
         Metric metric, int dimensions, int chunks, ReadOnlySpan<float> sample, int sampleCount, int iterations, int seed, int threads,
-        CancellationToken cancellationToken)
+        GpuDevice? device, CancellationToken cancellationToken)
     {
         CheckMetric(metric);
         if (dimensions <= 0 || dimensions > MaxDimensions)
@@ -108,7 +122,7 @@ public sealed partial class ProductQuantizer
                         ChunkTrainer trainer = new(rows, scales, dimensions, chunkStarts[c], chunkStarts[c + 1], codebook);
                         try
                         {
-                            trainer.Run(iterations, ChunkSeed(seed, c), cancellationToken);
+                            trainer.Run(iterations, ChunkSeed(seed, c), device, cancellationToken);
                         }
                         finally
                         {
@@ -198,12 +212,18 @@ public sealed partial class ProductQuantizer
             ArrayPool<int>.Shared.Return(_assignment);
         }
 
-        /// <summary>Seeds, then runs up to <paramref name="iterations"/> Lloyd rounds.</summary>
-        public readonly void Run(int iterations, int seed, CancellationToken cancellationToken)
+        /// <summary>Seeds, then runs up to <paramref name="iterations"/> Lloyd rounds (on <paramref name="device"/> when given).</summary>
+        public readonly void Run(int iterations, int seed, GpuDevice? device, CancellationToken cancellationToken)
         {
             Seed(new Random(seed), cancellationToken);
             _assignment.AsSpan(0, _count).Fill(-1);
             Span<int> sizes = stackalloc int[CentroidsPerChunk];
+            if (device is not null && iterations > 0)
+            {
+                RunOnDevice(device, iterations, sizes, cancellationToken);
+                return;
+            }
+
             double[] sums = new double[CentroidsPerChunk * _width];
             for (int round = 0; round < iterations; round++)
             {
@@ -216,6 +236,52 @@ public sealed partial class ProductQuantizer
 
                 ReseedEmpty(sizes);
                 UpdateMeans(sizes, sums);
+            }
+        }
+
+        /// <summary>
+        /// The Lloyd rounds of <see cref="Run"/> with assignment and means on the device; the rules (stop when no point
+        /// moves, refill empty clusters) are the CPU's.
+        /// </summary>
+        private readonly void RunOnDevice(GpuDevice device, int iterations, Span<int> sizes, CancellationToken cancellationToken)
+        {
+            using GpuKMeans kmeans = new(device, _points.AsSpan(0, _width * _count), _count, _width, CentroidsPerChunk);
+            kmeans.SetCentroids(_centroids);
+            int[] nearest = ArrayPool<int>.Shared.Rent(_count);
+            try
+            {
+                Span<int> next = nearest.AsSpan(0, _count);
+                for (int round = 0; round < iterations; round++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    kmeans.Assign(next, _errors.AsSpan(0, _count));
+                    sizes.Clear();
+                    int moved = 0;
+                    for (int i = 0; i < next.Length; i++)
+                    {
+                        sizes[next[i]]++;
+                        if (_assignment[i] != next[i])
+                        {
+                            _assignment[i] = next[i];
+                            moved++;
+                        }
+                    }
+
+                    if (moved == 0)
+                    {
+                        break;
+                    }
+
+                    ReseedEmpty(sizes);
+                    kmeans.SetAssignment(_assignment.AsSpan(0, _count));
+                    kmeans.UpdateMeans();
+                }
+
+                kmeans.GetCentroids(_centroids);
+            }
+            finally
+            {
+                ArrayPool<int>.Shared.Return(nearest);
             }
         }
 
