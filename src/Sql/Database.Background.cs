@@ -95,6 +95,14 @@ public sealed partial class Database
                 continue;
             }
 
+            if (table.Previous is not null && OldestSnapshot() > table.RewrittenAt)
+            {
+                lock (_commitLock)
+                {
+                    table.ReleasePrevious();
+                }
+            }
+
             if (table.DeadRows > 0)
             {
                 long horizon = OldestSnapshot();

@@ -212,6 +212,8 @@ public sealed partial class Database
         _visibleSeq = _appliedSeq;
         foreach (var (oid, table) in _tables)
         {
+            // No statement can read a generation an ALTER TABLE replayed from the log replaced.
+            table.ReleasePrevious();
             table.RebuildUniqueIndexes();
 
             // Fresh index runtimes, their label counts taken from the recovered rows; each loads its graph from the

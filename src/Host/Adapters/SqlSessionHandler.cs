@@ -85,6 +85,7 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
             }
 
             var prepared = _session.Prepare(statements[0], sql, parameterTypeOids.ToArray());
+            prepared.ResultDescribed = true;
             var fields = prepared.Columns is null ? null : TextFields(prepared.Columns);
             return new PgPreparedStatement(statementName, sql, prepared.ParameterTypes.Select(t => t.TypeOid).ToArray(), fields) { State = prepared };
         }

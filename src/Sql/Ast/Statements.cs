@@ -278,15 +278,25 @@ public abstract record AlterTableAction;
 
 public sealed record AddColumnAction(ColumnDefinition Column, bool IfNotExists) : AlterTableAction;
 
-public sealed record DropColumnAction(string Column, bool IfExists) : AlterTableAction;
+/// <summary><c>DROP [COLUMN] [IF EXISTS] c [CASCADE|RESTRICT]</c>.</summary>
+public sealed record DropColumnAction(string Column, bool IfExists) : AlterTableAction
+{
+    public bool Cascade { get; init; }
+}
 
 public sealed record AddConstraintAction(TableConstraint Constraint) : AlterTableAction;
+
+/// <summary><c>DROP CONSTRAINT [IF EXISTS] name [CASCADE|RESTRICT]</c>.</summary>
+public sealed record DropConstraintAction(string Name, bool IfExists) : AlterTableAction;
 
 public sealed record RenameTableAction(string NewName) : AlterTableAction;
 
 public sealed record RenameColumnAction(string Column, string NewName) : AlterTableAction;
 
-/// <summary><c>ALTER COLUMN c SET|DROP NOT NULL | SET DEFAULT e | DROP DEFAULT | TYPE t</c>; unset members mean "not this form".</summary>
+/// <summary>
+/// <c>ALTER COLUMN c SET|DROP NOT NULL | SET DEFAULT e | DROP DEFAULT | [SET DATA] TYPE t [USING e] | SET STORAGE s</c>;
+/// unset members mean "not this form".
+/// </summary>
 public sealed record AlterColumnAction(string Column) : AlterTableAction
 {
     public bool? SetNotNull { get; init; }
@@ -296,6 +306,26 @@ public sealed record AlterColumnAction(string Column) : AlterTableAction
     public bool DropDefault { get; init; }
 
     public TypeName? SetType { get; init; }
+
+    /// <summary>The USING expression of a TYPE change: the new value computed from the old row.</summary>
+    public Expr? Using { get; init; }
+
+    /// <summary>The storage mode of SET STORAGE (lower-cased as written: plain, external, extended, main).</summary>
+    public string? SetStorage { get; init; }
+
+    /// <summary>The target of SET STATISTICS (-1 for the default).</summary>
+    public int? SetStatistics { get; init; }
+
+    /// <summary>ADD GENERATED ALWAYS|BY DEFAULT AS IDENTITY; null otherwise.</summary>
+    public IdentityConstraint? AddIdentity { get; init; }
+
+    /// <summary>DROP IDENTITY; with <see cref="IfExists"/> a column without identity is a NOTICE, not an error.</summary>
+    public bool DropIdentity { get; init; }
+
+    public bool IfExists { get; init; }
+
+    /// <summary>Where the action starts in the statement text (1-based positions are this + 1), or -1.</summary>
+    public int Position { get; init; } = -1;
 }
 
 /// <summary><c>TRUNCATE [TABLE] names [RESTART IDENTITY] [CASCADE]</c>.</summary>

@@ -71,7 +71,7 @@ public sealed partial class VectorIndex
     private const int FileHeaderBytes = 8 + (6 * sizeof(int)) + (3 * sizeof(long));
 
     private readonly Lock _maintenance = new();
-    private readonly TableData _data;
+    private TableData _data;
     private readonly Func<long> _horizon;
     private readonly VectorIndexEnvironment _environment;
     private readonly ConcurrentQueue<(long RowId, long DeletedSeq)> _deletes = new();
@@ -92,15 +92,23 @@ public sealed partial class VectorIndex
         _data = data;
         _horizon = horizon;
         _environment = environment;
-        ColumnOrdinal = info.KeyColumns[0] - 1;
+        ColumnOrdinal = table.OrdinalOf(info.KeyColumns[0]);
         var column = table.Columns[ColumnOrdinal];
         Options = DiskAnnIndexOptions.Parse(info.Options);
         Metric = DiskAnnIndexOptions.OperatorClass(info.OperatorClasses.Count > 0 ? info.OperatorClasses[0] ?? "" : "")?.Metric
             ?? Metric.Cosine;
         Dimensions = column.Type.Modifier;
-        LabelOrdinal = info.KeyColumns.Count > 1 ? info.KeyColumns[1] - 1 : -1;
+        LabelOrdinal = info.KeyColumns.Count > 1 ? table.OrdinalOf(info.KeyColumns[1]) : -1;
         Statistics = new IndexStatistics(ColumnOrdinal, LabelOrdinal, data);
     }
+
+    /// <summary>
+    /// Moves the index onto <paramref name="data"/>, the rows of its table after ALTER TABLE rewrote them with the same row
+    /// ids, the indexed columns at the same ordinals and of the same types: the graph stays valid as it is. A build or
+    /// catch-up running meanwhile may read either generation: a row id has the same vector and labels in both. Takes no
+    /// lock, so the commit lock the caller holds is never held for the length of a build.
+    /// </summary>
+    internal void Retarget(TableData data) => Volatile.Write(ref _data, data);
 
     /// <summary>The catalog entry.</summary>
     public IndexInfo Info { get; }

@@ -192,10 +192,23 @@ internal static class DdlGrammar
         Kws("drop", "not", "null").ThenReturn<Func<string, AlterColumnAction>>(c => new AlterColumnAction(c) { SetNotNull = false }),
         Kws("set", "default").Then(Expr).Map<Func<string, AlterColumnAction>>(e => c => new AlterColumnAction(c) { SetDefault = e }),
         Kws("drop", "default").ThenReturn<Func<string, AlterColumnAction>>(c => new AlterColumnAction(c) { DropDefault = true }),
-        Kws("set", "data", "type").Or(Kw("type")).Then(TypeGrammar.TypeName)
-            .Before(Kw("collate").Then(ExprGrammar.AnyName).Optional())
-            .Before(Kw("using").Then(Expr).Optional())
-            .Map<Func<string, AlterColumnAction>>(t => c => new AlterColumnAction(c) { SetType = t }));
+        Kws("set", "storage").Then(Label).Map<Func<string, AlterColumnAction>>(s => c => new AlterColumnAction(c) { SetStorage = s }),
+        Kws("set", "statistics").Then(Map((sign, n) => sign.HasValue ? "-" + ((Literal)n).Text : ((Literal)n).Text!, Op("-").Optional(), NumberLiteral))
+            .Map<Func<string, AlterColumnAction>>(n => c => new AlterColumnAction(c)
+            {
+                SetStatistics = int.TryParse(n, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out int v) ? v : int.MaxValue,
+            }),
+        Kws("add", "generated")
+            .Then(Kw("always").ThenReturn(true).Or(Kws("by", "default").ThenReturn(false)))
+            .Before(Kws("as", "identity"))
+            .Before(SkipParenthesized.Optional())
+            .Map<Func<string, AlterColumnAction>>(always => c => new AlterColumnAction(c) { AddIdentity = new IdentityConstraint(always) }),
+        Kws("drop", "identity").Then(IfExists).Map<Func<string, AlterColumnAction>>(ifExists => c => new AlterColumnAction(c) { DropIdentity = true, IfExists = ifExists }),
+        Map<char, TypeName, Expr?, Func<string, AlterColumnAction>>(
+            (t, u) => c => new AlterColumnAction(c) { SetType = t, Using = u },
+            Kws("set", "data", "type").Or(Kw("type")).Then(TypeGrammar.TypeName)
+                .Before(Kw("collate").Then(ExprGrammar.AnyName).Optional()),
+            Kw("using").Then(Expr).OrNull()));
 
     private static readonly Parser<char, AlterTableAction> AlterAction = OneOf(
         Kw("add").Then(OneOf(
@@ -204,26 +217,35 @@ internal static class DdlGrammar
                 (ifNotExists, column) => (AlterTableAction)new AddColumnAction(column, ifNotExists),
                 Kw("column").Optional().Then(IfNotExists),
                 ColumnDefinition))),
-        Kw("drop").Then(Map(
-            (ifExists, column) => (AlterTableAction)new DropColumnAction(column, ifExists),
-            Kw("column").Optional().Then(IfExists),
-            ColId.Before(CascadeOption))),
-        Kw("rename").Then(OneOf(
-            Kw("to").Then(ColId).Map(n => (AlterTableAction)new RenameTableAction(n)),
+        Kw("drop").Then(OneOf(
             Map(
-                (column, newName) => (AlterTableAction)new RenameColumnAction(column, newName),
-                Kw("column").Optional().Then(ColId),
-                Kw("to").Then(ColId)))),
+                (ifExists, name) => (AlterTableAction)new DropConstraintAction(name, ifExists),
+                Kw("constraint").Then(IfExists),
+                Label.Before(CascadeOption)),
+            Map(
+                (ifExists, column, cascade) => (AlterTableAction)new DropColumnAction(column, ifExists) { Cascade = cascade },
+                Kw("column").Optional().Then(IfExists),
+                ColId,
+                CascadeOption))),
         Map(
-            (column, body) => (AlterTableAction)body(column),
+            (pos, column, body) => (AlterTableAction)(body(column) with { Position = pos }),
+            Offset,
             Kw("alter").Then(Kw("column").Optional()).Then(ColId),
             AlterColumnBody));
+
+    // RENAME stands alone, as in PostgreSQL's grammar (RenameStmt): it cannot be combined with other actions.
+    private static readonly Parser<char, IReadOnlyList<AlterTableAction>> RenameAction = Kw("rename").Then(OneOf(
+        Kw("to").Then(ColId).Map(n => (AlterTableAction)new RenameTableAction(n)),
+        Map(
+            (column, newName) => (AlterTableAction)new RenameColumnAction(column, newName),
+            Kw("column").Optional().Then(ColId),
+            Kw("to").Then(ColId)))).Map(a => (IReadOnlyList<AlterTableAction>)[a]);
 
     public static readonly Parser<char, Statement> AlterTable = Map(
         (ifExists, table, actions) => (Statement)new AlterTableStatement(table, ifExists, actions),
         Kws("alter", "table").Then(IfExists),
         Kw("only").Optional().Then(Name).Before(Op("*").Optional()),
-        AlterAction.SeparatedAtLeastOnce(Comma).ListOf());
+        OneOf(RenameAction, AlterAction.SeparatedAtLeastOnce(Comma).ListOf()));
 
     public static readonly Parser<char, Statement> Truncate = Map(
         (tables, restart) => (Statement)new TruncateStatement(tables) { RestartIdentity = restart },

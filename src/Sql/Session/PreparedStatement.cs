@@ -20,6 +20,12 @@ public sealed class PreparedStatement(Statement statement, string sql)
 
     public IReadOnlyList<OutputColumn>? Columns { get; internal set; }
 
+    /// <summary>
+    /// True once a client has been sent <see cref="Columns"/> ahead of execution (the extended protocol's Parse/Describe):
+    /// a re-bind that changes them then fails with 0A000, as PostgreSQL's "cached plan must not change result type".
+    /// </summary>
+    public bool ResultDescribed { get; set; }
+
     internal PlanNode? Plan { get; set; }
 
     internal CatalogState? BoundCatalog { get; set; }

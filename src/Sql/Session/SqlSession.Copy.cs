@@ -39,8 +39,8 @@ public sealed partial class SqlSession
             var op = new CopyInOperation(format, columns, delimiter, nullText, header, async (rows, token) =>
                 await InTransactionAsync(txn =>
                 {
-                    var pending = txn.For(table.Oid);
-                    var runtime = Database.GetTable(table.Oid);
+                    var pending = txn.For(table);
+                    var runtime = Database.GetTable(table);
                     var defaults = new DefaultEvaluator(this, table, runtime, ctx);
                     foreach (var source in rows)
                     {

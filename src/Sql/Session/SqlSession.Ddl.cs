@@ -31,6 +31,7 @@ public sealed partial class SqlSession
             var columns = new List<ColumnInfo>();
             var primary = new List<string>();
             var uniques = new List<(string? Name, List<string> Cols)>();
+            string? pkName = null;
             short attnum = 1;
             foreach (var def in create.Columns)
             {
@@ -54,15 +55,16 @@ public sealed partial class SqlSession
                         case NotNullConstraint:
                             column = column with { NotNull = true };
                             break;
-                        case PrimaryKeyColumnConstraint:
+                        case PrimaryKeyColumnConstraint pk:
                             column = column with { NotNull = true };
                             primary.Add(def.Name);
+                            pkName ??= pk.Name;
                             break;
                         case UniqueColumnConstraint u:
                             uniques.Add((u.Name, [def.Name]));
                             break;
                         case DefaultConstraint d:
-                            column = column with { DefaultSql = ExpressionText(create, d.Value, type) };
+                            column = column with { DefaultSql = ColumnDefaultText(d.Value, type) };
                             break;
                         case IdentityConstraint id:
                             column = column with { Identity = id.Always ? 'a' : 'd', NotNull = true };
@@ -73,7 +75,6 @@ public sealed partial class SqlSession
                 columns.Add(column);
             }
 
-            string? pkName = null;
             foreach (var tc in create.Constraints)
             {
                 switch (tc)
@@ -136,7 +137,7 @@ public sealed partial class SqlSession
     /// The stored text of a column default, as pg_get_expr shows it: a string literal takes the column's type without its
     /// modifier (<c>'none'::character varying</c>, <c>'ab'::bpchar</c>), as PostgreSQL types an unknown literal by its target.
     /// </summary>
-    private static string ExpressionText(Statement statement, Expr value, SqlType columnType) => value switch
+    internal static string ColumnDefaultText(Expr value, SqlType columnType) => value switch
     {
         Literal { Kind: LiteralKind.String } l => "'" + l.Text!.Replace("'", "''", StringComparison.Ordinal) + "'::"
             + (columnType.Kind == SqlTypeKind.Char ? "bpchar" : columnType.WithoutModifier().DisplayName),
@@ -286,7 +287,7 @@ public sealed partial class SqlSession
                 operatorClasses = ValidateVectorIndex(create, method, table, keys);
             }
 
-            string name = create.Name ?? $"{table.Name}_{string.Join("_", keys.Select(k => table.Columns[k - 1].Name))}_idx";
+            string name = create.Name ?? $"{table.Name}_{string.Join("_", keys.Select(k => table.ColumnOf(k).Name))}_idx";
             if (create.Name is null)
             {
                 string baseName = name;
@@ -352,7 +353,7 @@ public sealed partial class SqlSession
             throw new SqlException(SqlState.ProgramLimitExceeded, "a diskann index has at most two columns: the vector and its labels");
         }
 
-        var column = table.Columns[keys[0] - 1];
+        var column = table.ColumnOf(keys[0]);
         string typeName = column.Type.WithoutModifier().TypeName;
         string? opclass = create.Keys[0].OperatorClass?.ToLowerInvariant();
         if (opclass is null)
@@ -384,7 +385,7 @@ public sealed partial class SqlSession
 
         if (keys.Count == 2)
         {
-            var labels = table.Columns[keys[1] - 1];
+            var labels = table.ColumnOf(keys[1]);
             var kind = labels.Type.Kind == SqlTypeKind.Array ? labels.Type.Element!.Kind : labels.Type.Kind;
             if (kind is not (SqlTypeKind.Int2 or SqlTypeKind.Int4))
             {

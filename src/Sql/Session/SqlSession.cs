@@ -134,14 +134,24 @@ public sealed partial class SqlSession : IDisposable
             throw new SqlException(SqlState.InFailedSqlTransaction, "current transaction is aborted, commands ignored until end of transaction block");
         }
 
-        if (!ReferenceEquals(prepared.BoundCatalog, Database.Catalog) && prepared.Statement is SelectStatement or InsertStatement or UpdateStatement or DeleteStatement)
-        {
-            Bind(prepared, prepared.ParameterTypes);
-        }
-
-        var context = new QueryContext(this, parameters, Database.TakeSnapshot(this), ct);
+        // The snapshot is taken before the catalog is compared, so a statement planned against a table's old row layout
+        // holds a snapshot from before the ALTER TABLE that replaced it, which keeps the old rows readable.
+        long snapshot = Database.TakeSnapshot(this);
         try
         {
+            if (!ReferenceEquals(prepared.BoundCatalog, Database.Catalog) && prepared.Statement is SelectStatement or InsertStatement or UpdateStatement or DeleteStatement)
+            {
+                // A client that holds the old row description (Describe) must not be sent rows that do not match it: as
+                // PostgreSQL does, refuse a plan whose result columns changed.
+                var described = prepared.Columns;
+                Bind(prepared, prepared.ParameterTypes);
+                if (prepared.ResultDescribed && described is not null && !SameResultType(described, prepared.Columns))
+                {
+                    throw new SqlException(SqlState.FeatureNotSupported, "cached plan must not change result type");
+                }
+            }
+
+            var context = new QueryContext(this, parameters, snapshot, ct);
             return await ExecuteStatementAsync(prepared, context, ct);
         }
         catch
@@ -164,23 +174,39 @@ public sealed partial class SqlSession : IDisposable
         }
     }
 
-    /// <summary>Ends the session: releases its snapshot and forgets it.</summary>
+    private static bool SameResultType(IReadOnlyList<OutputColumn> a, IReadOnlyList<OutputColumn>? b) =>
+        b is not null && a.Count == b.Count && a.Zip(b).All(p => p.First.Type == p.Second.Type);
+
+    /// <summary>Ends the session: rolls back its open transaction, releases its snapshot and forgets it.</summary>
     public void Dispose()
     {
+        if (Transaction is { } open)
+        {
+            Transaction = null;
+            Database.Rollback(open);
+        }
+
         Database.ReleaseSnapshot(this);
         Database.EndSession(this);
     }
 
-    /// <summary>Records that the current statement failed: an explicit transaction becomes failed (25P02 until ROLLBACK).</summary>
+    /// <summary>
+    /// Records that the current statement failed: an explicit transaction becomes failed (25P02 until ROLLBACK). As in
+    /// PostgreSQL, which aborts the transaction at the error, its row locks are released at once, so a transaction waiting
+    /// for them (the other side of a deadlock) goes on; with a savepoint to roll back to, they are kept until it ends.
+    /// </summary>
     public void MarkFailed()
     {
-        if (Transaction is not null)
+        if (Transaction is { } txn)
         {
-            Transaction.Failed = true;
+            txn.Failed = true;
+            if (!txn.HasSavepoints)
+            {
+                Database.Rollback(txn);
+            }
         }
     }
 
-    /// <summary>Drops everything a pooled connection must forget (DISCARD ALL).</summary>
     /// <summary>Sends <paramref name="message"/> now through <see cref="NoticeSink"/>, or queues it with the result.</summary>
     private async ValueTask NoticeAsync(string message, List<string> queued, CancellationToken ct)
     {
@@ -194,6 +220,7 @@ public sealed partial class SqlSession : IDisposable
         }
     }
 
+    /// <summary>Drops everything a pooled connection must forget (DISCARD ALL).</summary>
     private void DiscardAll()
     {
         if (Transaction is not null)
@@ -215,7 +242,17 @@ public sealed partial class SqlSession : IDisposable
         }
 
         var implicitTxn = new Transaction(isExplicit: false);
-        var result = work(implicitTxn);
+        T result;
+        try
+        {
+            result = work(implicitTxn);
+        }
+        catch
+        {
+            Database.Rollback(implicitTxn);
+            throw;
+        }
+
         await Database.CommitAsync(implicitTxn, ct);
         return result;
     }

@@ -316,7 +316,7 @@ public static partial class SystemCatalog
         {
             foreach (var c in t.Columns)
             {
-                yield return AttributeRow(t.Oid, c.Name, c.Type, c.AttributeNumber, c.NotNull, c.DefaultSql is not null, c.Identity);
+                yield return AttributeRow(t.Oid, c.Name, c.Type, c.AttributeNumber, c.NotNull, c.DefaultSql is not null, c.Identity, c.Storage);
             }
 
             foreach (var i in t.Indexes)
@@ -324,7 +324,7 @@ public static partial class SystemCatalog
                 short n = 1;
                 foreach (var k in i.KeyColumns)
                 {
-                    var col = t.Columns[k - 1];
+                    var col = t.ColumnOf(k);
                     yield return AttributeRow(i.Oid, col.Name, col.Type, n++, false, false, '\0');
                 }
             }
@@ -340,10 +340,11 @@ public static partial class SystemCatalog
         }
     }
 
-    private static object?[] AttributeRow(uint rel, string name, SqlType type, short num, bool notNull, bool hasDefault, char identity) =>
+    private static object?[] AttributeRow(uint rel, string name, SqlType type, short num, bool notNull, bool hasDefault, char identity,
+        string? storage = null) =>
     [
         rel, name, type.TypeOid, -1, type.IsArray ? (short)-1 : type.TypeLength, num, type.IsArray ? 1 : 0, -1, type.Modifier,
-        type.TypeLength is > 0 and <= 8, "i", Storage(type), "\0", notNull, hasDefault, false,
+        type.TypeLength is > 0 and <= 8, "i", storage ?? Storage(type), "\0", notNull, hasDefault, false,
         identity == '\0' ? "\0" : identity.ToString(), "\0", false, true, 0, type.IsString && type.Kind != SqlTypeKind.InternalChar ? 100u : 0u,
         null, null, null, null,
     ];

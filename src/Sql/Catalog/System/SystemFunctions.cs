@@ -142,12 +142,12 @@ internal static class SystemFunctions
 
                 if (column > 0)
                 {
-                    return column <= i.KeyColumns.Count ? BuiltinFunctions.QuoteIdent(t.Columns[i.KeyColumns[column - 1] - 1].Name) : "";
+                    return column <= i.KeyColumns.Count ? BuiltinFunctions.QuoteIdent(t.ColumnOf(i.KeyColumns[column - 1]).Name) : "";
                 }
 
                 var keys = i.KeyColumns.Select((k, n) =>
                 {
-                    var col = BuiltinFunctions.QuoteIdent(t.Columns[k - 1].Name);
+                    var col = BuiltinFunctions.QuoteIdent(t.ColumnOf(k).Name);
                     var opclass = n < i.OperatorClasses.Count ? i.OperatorClasses[n] : null;
                     return opclass is null || IsDefaultOperatorClass(i.ShownMethod, opclass) ? col : col + " " + opclass;
                 });
@@ -177,7 +177,7 @@ internal static class SystemFunctions
         {
             foreach (var i in t.Indexes.Where(i => i.Oid + 1 == oid))
             {
-                return $"{(i.IsPrimary ? "PRIMARY KEY" : "UNIQUE")} ({string.Join(", ", i.KeyColumns.Select(k => BuiltinFunctions.QuoteIdent(t.Columns[k - 1].Name)))})";
+                return $"{(i.IsPrimary ? "PRIMARY KEY" : "UNIQUE")} ({string.Join(", ", i.KeyColumns.Select(k => BuiltinFunctions.QuoteIdent(t.ColumnOf(k).Name)))})";
             }
         }
 

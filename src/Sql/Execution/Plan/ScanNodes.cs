@@ -19,13 +19,13 @@ public sealed class SeqScanNode(TableInfo table, string alias, IReadOnlyList<Out
         Count(ScanRows(ctx).Select(r => r.Values));
 
     /// <summary>The visible rows with their row ids (pending rows of the own transaction have negative ids).</summary>
-    public IEnumerable<(long RowId, object?[] Values)> ScanRows(QueryContext ctx) => Scan(ctx, table.Oid);
+    public IEnumerable<(long RowId, object?[] Values)> ScanRows(QueryContext ctx) => Scan(ctx, table);
 
     /// <summary>Visible rows of a table for the statement in <paramref name="ctx"/>.</summary>
-    public static IEnumerable<(long RowId, object?[] Values)> Scan(QueryContext ctx, uint tableOid)
+    public static IEnumerable<(long RowId, object?[] Values)> Scan(QueryContext ctx, TableInfo table)
     {
-        var runtime = ctx.Session.Database.GetTable(tableOid);
-        var pending = ctx.Session.Transaction?.Find(tableOid);
+        var runtime = ctx.Session.Database.GetTable(table);
+        var pending = ctx.Session.Transaction?.Find(table.Oid);
         long snapshot = ctx.Snapshot;
         long slotCount = runtime.Data.SlotCount;
         const int batch = 1024;

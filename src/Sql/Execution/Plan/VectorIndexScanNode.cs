@@ -79,7 +79,7 @@ public sealed class VectorIndexScanNode(
     {
         var report = new Report();
         var eval = new EvalContext(ctx, null);
-        var vectorIndex = FindRuntime(ctx.Session.Database.GetTable(table.Oid));
+        var vectorIndex = FindRuntime(ctx.Session.Database.GetTable(table));
         if (vectorIndex?.State != VectorIndexState.Ready || vectorIndex.Graph is null)
         {
             report.Strategy = IndexScanStrategy.ExactScan;
@@ -156,7 +156,7 @@ public sealed class VectorIndexScanNode(
         long k = limit.Eval(eval) is { } l ? SqlValues.ToInt64(l) : long.MaxValue;
         long skip = offset?.Eval(eval) is { } o ? SqlValues.ToInt64(o) : 0;
         long keep = k == long.MaxValue ? long.MaxValue : k + skip;
-        var runtime = ctx.Session.Database.GetTable(table.Oid);
+        var runtime = ctx.Session.Database.GetTable(table);
         var vectorIndex = FindRuntime(runtime);
         report.Fallback = vectorIndex?.State != VectorIndexState.Ready ? "index not built yet"
             : q is null ? "query vector is NULL"

@@ -8,7 +8,7 @@ namespace AnnSql.Sql.Storage.Tables;
 /// <paramref name="horizon"/> gives the vacuum horizon (the oldest snapshot in use) to the indexes' maintenance;
 /// <paramref name="indexes"/> is what the diskann indexes share (their file directory and budgets).
 /// </summary>
-public sealed class TableRuntime(TableInfo info, Func<long> horizon, VectorIndexEnvironment indexes)
+public sealed partial class TableRuntime(TableInfo info, Func<long> horizon, VectorIndexEnvironment indexes)
 {
     public TableInfo Info { get; set; } = info;
 
@@ -71,7 +71,7 @@ public sealed class TableRuntime(TableInfo info, Func<long> horizon, VectorIndex
                 continue;
             }
 
-            var ordinals = index.KeyColumns.Select(a => a - 1).ToArray();
+            var ordinals = index.KeyColumns.Select(a => Info.OrdinalOf(a)).ToArray();
             var u = new UniqueIndex(index, ordinals);
             foreach (var row in Data.Slots)
             {
