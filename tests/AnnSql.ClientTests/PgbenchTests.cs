@@ -9,9 +9,9 @@ namespace AnnSql.ClientTests;
 
 /// <summary>
 /// pgbench with the custom k-NN script tests/clients/pgbench/knn.sql (a point lookup, an update and an ORDER BY &lt;-&gt; LIMIT 5
-/// over 1,000 rows with a diskann index), 8 clients, -n, in each query mode. A run must end with exit code 0 and no failed
-/// transactions; the TPS is printed. Each client updates its own 125 rows (aid from :client_id), because concurrent
-/// autocommit UPDATEs of one row fail with 40001 where PostgreSQL would wait and apply both.
+/// over 1,000 rows with a diskann index), 8 clients, -n, in each query mode; and pgbench's own TPC-B-like workload after
+/// <c>pgbench -i</c> (tables, COPY, VACUUM, primary keys through ALTER TABLE), where all clients update the one branch row.
+/// A run must end with exit code 0 and no failed transactions; the TPS is printed.
 /// </summary>
 public sealed partial class PgbenchTests(ServerFixture fixture, ITestOutputHelper output) : IClassFixture<ServerFixture>
 {
@@ -38,6 +38,42 @@ public sealed partial class PgbenchTests(ServerFixture fixture, ITestOutputHelpe
         var processed = Processed().Match(run.Stdout);
         Assert.True(processed.Success && long.Parse(processed.Groups[1].Value, CultureInfo.InvariantCulture) > 0, run.ToString());
         output.WriteLine($"pgbench -M {mode} -c 8 -T {Seconds}: tps = {tps.Groups[1].Value}, {processed.Groups[1].Value} transactions");
+    }
+
+    [Fact]
+    public async Task Pgbench_initializes_and_runs_tpcb_with_balances_that_add_up()
+    {
+        string port = fixture.Server.Port.ToString(CultureInfo.InvariantCulture);
+        var init = await ClientProcess.RunAsync("pgbench", ["-h", "127.0.0.1", "-p", port, "-U", "postgres", "-i", "-s", "1", "postgres"],
+            Path.GetTempPath(), TimeSpan.FromSeconds(120));
+        Assert.True(init.ExitCode == 0, init.ToString());
+        Assert.Contains("creating primary keys", init.Stderr + init.Stdout, StringComparison.Ordinal);
+
+        var run = await ClientProcess.RunAsync("pgbench",
+            ["-h", "127.0.0.1", "-p", port, "-U", "postgres", "-c", "8", "-j", "2", "-T", Seconds.ToString(CultureInfo.InvariantCulture),
+             "-M", "prepared", "postgres"],
+            Path.GetTempPath(), TimeSpan.FromSeconds(Seconds + 60));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("number of failed transactions: 0 ", run.Stdout, StringComparison.Ordinal);
+        var processed = Processed().Match(run.Stdout);
+        Assert.True(processed.Success, run.ToString());
+        long transactions = long.Parse(processed.Groups[1].Value, CultureInfo.InvariantCulture);
+        output.WriteLine($"pgbench tpcb-like -M prepared -c 8 -T {Seconds}: tps = {Tps().Match(run.Stdout).Groups[1].Value}, {transactions} transactions");
+
+        // Every transaction added the same delta to one account, its teller and the single branch, and logged it once.
+        await using var conn = new NpgsqlConnection(fixture.DefaultConnectionString());
+        await conn.OpenAsync();
+        await using var sums = new NpgsqlCommand(
+            "SELECT (SELECT sum(abalance) FROM pgbench_accounts), (SELECT sum(tbalance) FROM pgbench_tellers), "
+            + "(SELECT sum(bbalance) FROM pgbench_branches), (SELECT sum(delta) FROM pgbench_history), (SELECT count(*) FROM pgbench_history)",
+            conn);
+        await using var reader = await sums.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        long history = reader.GetInt64(3);
+        Assert.Equal(history, reader.GetInt64(0));
+        Assert.Equal(history, reader.GetInt64(1));
+        Assert.Equal(history, reader.GetInt64(2));
+        Assert.Equal(transactions, reader.GetInt64(4));
     }
 
     private async Task EnsureTableAsync()

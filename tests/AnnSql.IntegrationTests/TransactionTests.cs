@@ -129,6 +129,60 @@ public sealed class TransactionTests
         Assert.Equal(97L, await new NpgsqlCommand("SELECT count(*) FROM k", conn).ExecuteScalarAsync());
     }
 
+    [Fact]
+    public async Task Select_by_primary_key_reads_the_index_and_sees_what_a_scan_would()
+    {
+        await using var server = await AnnSqlServer.StartAsync();
+        await using var source = server.CreateDataSource();
+        await using var conn = await source.OpenConnectionAsync();
+        await MnistTable.ExecuteAsync(conn, "CREATE TABLE k (id bigint PRIMARY KEY, v int)");
+        await MnistTable.ExecuteAsync(conn, "INSERT INTO k SELECT g, g * 10 FROM generate_series(1, 1000) g");
+
+        async Task<string> Rows(string where)
+        {
+            var rows = new List<string>();
+            await using var cmd = new NpgsqlCommand($"SELECT id, v FROM k WHERE {where} ORDER BY id", conn);
+            await using var reader = await cmd.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                rows.Add($"{reader.GetInt64(0)}:{reader.GetInt32(1)}");
+            }
+
+            return string.Join(',', rows);
+        }
+
+        // The same predicate written so the key lookup cannot be used (id + 0) gives the scan's answer.
+        async Task Same(string where, string expected)
+        {
+            Assert.Equal(expected, await Rows(where));
+            Assert.Equal(expected, await Rows(where.Replace("id ", "id + 0 ", StringComparison.Ordinal)));
+        }
+
+        await Same("id = 5", "5:50");
+        await Same("id = 5 AND v = 60", "");
+        await Same("id = 5.5", "");
+        await Same("id = ANY('{7,7,8,5000}')", "7:70,8:80");
+        await Same("id = NULL", "");
+        var plan = string.Join('\n', await MnistTable.ExplainAsync(conn, "SELECT v FROM k WHERE id = 5", analyze: false));
+        Assert.StartsWith("Index Scan using k_pkey on k", plan, StringComparison.Ordinal);
+
+        await using (var txn = await conn.BeginTransactionAsync())
+        {
+            await MnistTable.ExecuteAsync(conn, "INSERT INTO k VALUES (2000, 1)");
+            await MnistTable.ExecuteAsync(conn, "DELETE FROM k WHERE id = 9");
+            await MnistTable.ExecuteAsync(conn, "UPDATE k SET v = 0 WHERE id = 10");
+            await Same("id = 2000", "2000:1");
+            await Same("id = 9", "");
+            await Same("id = 10", "10:0");
+            await using var other = await source.OpenConnectionAsync();
+            await using var cmd = new NpgsqlCommand("SELECT count(*) FROM k WHERE id = ANY('{9,10,2000}') AND v <> 0", other);
+            Assert.Equal(2L, await cmd.ExecuteScalarAsync());
+            await txn.RollbackAsync();
+        }
+
+        await Same("id = 9", "9:90");
+    }
+
     private static async Task InsertAsync(NpgsqlConnection conn, int id, float[] vector)
     {
         await using var cmd = new NpgsqlCommand("INSERT INTO mnist (id, label, embedding) VALUES ($1, 0, $2)", conn);

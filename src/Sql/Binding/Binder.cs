@@ -39,6 +39,22 @@ public sealed partial class Binder
 
     public SqlSession Session => _session;
 
+    /// <summary>
+    /// A scan of one base table whose WHERE clause pins a single-column primary key or unique constraint becomes a
+    /// <see cref="UniqueKeyScanNode"/>; null otherwise.
+    /// </summary>
+    private UniqueKeyScanNode? UniqueKeyScan(PlanNode input, BoundExpr where)
+    {
+        if (input is not SeqScanNode scan)
+        {
+            return null;
+        }
+
+        var runtime = _session.Database.GetTable(scan.Table);
+        var term = UniqueKeyTerm.Find(where, o => runtime.UniqueIndexes.Any(u => u.KeyOrdinals is [var key] && key == o));
+        return term?.IndexIn(runtime) is { } unique ? new UniqueKeyScanNode(scan, where, term, unique.Index.Name) : null;
+    }
+
     /// <summary>Binds a query and returns its plan; output columns are the plan's columns.</summary>
     public PlanNode BindQuery(SelectStatement select, Scope? outer) => BindSelect(select, outer, out _);
 
@@ -209,7 +225,7 @@ public sealed partial class Binder
 
         if (where is not null)
         {
-            input = new FilterNode(input, where);
+            input = (PlanNode?)UniqueKeyScan(input, where) ?? new FilterNode(input, where);
         }
 
         Scope projectScope = scope;

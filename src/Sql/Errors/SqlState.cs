@@ -34,6 +34,8 @@ public static class SqlState
     public const string InvalidSchemaName = "3F000";
     public const string SavepointException = "3B000";
     public const string InvalidSavepointSpecification = "3B001";
+    public const string SerializationFailure = "40001";
+    public const string DeadlockDetected = "40P01";
     public const string SyntaxErrorOrAccessRuleViolation = "42000";
     public const string SyntaxError = "42601";
     public const string InsufficientPrivilege = "42501";

@@ -205,8 +205,8 @@ public sealed partial class SqlSession
     private long Insert(DmlPlan plan, Transaction txn, QueryContext ctx, List<object?[]> returned)
     {
         var table = plan.Table;
-        var pending = txn.For(table.Oid);
-        var runtime = Database.GetTable(table.Oid);
+        var pending = txn.For(table);
+        var runtime = Database.GetTable(table);
         var eval = new EvalContext(ctx, null);
         var defaults = new DefaultEvaluator(this, table, runtime, ctx);
         long count = 0;
@@ -248,6 +248,19 @@ public sealed partial class SqlSession
 
             CheckNotNull(table, row);
             var conflict = FindConflict(runtime, pending, row, skipRowId: null);
+            while (conflict is { RowId: >= 0 } found && plan.OnConflict is { DoNothing: false })
+            {
+                // DO UPDATE changes the existing row: lock it, and take its newest version when a concurrent transaction
+                // updated it meanwhile; when that transaction deleted it, look for a conflict again.
+                if (LockNewest(plan, txn, ctx, eval, found.RowId, found.Values, recheck: false) is { } locked)
+                {
+                    conflict = found with { RowId = locked.RowId, Values = locked.Values };
+                    break;
+                }
+
+                conflict = FindConflict(runtime, pending, row, skipRowId: null);
+            }
+
             if (conflict is { } c)
             {
                 if (plan.OnConflict is null)
@@ -298,6 +311,7 @@ public sealed partial class SqlSession
         else
         {
             pending.Deleted.Add(rowId);
+            pending.Successors[rowId] = pending.Inserted.Count;
             pending.Inserted.Add(values);
         }
     }
@@ -316,13 +330,20 @@ public sealed partial class SqlSession
     private long Update(DmlPlan plan, Transaction txn, QueryContext ctx, List<object?[]> returned)
     {
         var table = plan.Table;
-        var pending = txn.For(table.Oid);
-        var runtime = Database.GetTable(table.Oid);
+        var pending = txn.For(table);
+        var runtime = Database.GetTable(table);
         var eval = new EvalContext(ctx, null);
         var defaults = new DefaultEvaluator(this, table, runtime, ctx);
         var targets = Matching(plan, ctx, eval);
-        foreach (var (rowId, old) in targets)
+        long count = 0;
+        foreach (var (matchedId, matched) in targets)
         {
+            if (LockNewest(plan, txn, ctx, eval, matchedId, matched, recheck: true) is not { } locked)
+            {
+                continue;
+            }
+
+            var (rowId, old) = locked;
             eval.Row = old;
             var updated = (object?[])old.Clone();
             foreach (var (ordinal, value) in plan.Assignments)
@@ -338,18 +359,26 @@ public sealed partial class SqlSession
 
             Replace(pending, rowId, updated);
             AddReturning(plan, eval, updated, returned);
+            count++;
         }
 
-        return targets.Count;
+        return count;
     }
 
     private long Delete(DmlPlan plan, Transaction txn, QueryContext ctx, List<object?[]> returned)
     {
-        var pending = txn.For(plan.Table.Oid);
+        var pending = txn.For(plan.Table);
         var eval = new EvalContext(ctx, null);
         var targets = Matching(plan, ctx, eval);
-        foreach (var (rowId, old) in targets)
+        long count = 0;
+        foreach (var (matchedId, matched) in targets)
         {
+            if (LockNewest(plan, txn, ctx, eval, matchedId, matched, recheck: true) is not { } locked)
+            {
+                continue;
+            }
+
+            var (rowId, old) = locked;
             if (rowId < 0)
             {
                 pending.ReplaceInserted(PendingTableChanges.PendingIndex(rowId), null);
@@ -360,21 +389,85 @@ public sealed partial class SqlSession
             }
 
             AddReturning(plan, eval, old, returned);
+            count++;
         }
 
-        return targets.Count;
+        return count;
     }
 
-    private static List<(long RowId, object?[] Values)> Matching(DmlPlan plan, QueryContext ctx, EvalContext eval)
+    /// <summary>
+    /// Locks the committed row version an UPDATE or DELETE matched (<see cref="RowLockTable"/>: waiting while another
+    /// transaction holds it) and returns the version to change. When a transaction that committed after this statement's
+    /// snapshot updated the row, this follows the chain to the newest version, locks it and, with
+    /// <paramref name="recheck"/>, evaluates the WHERE clause on it again, as PostgreSQL's READ COMMITTED does
+    /// (EvalPlanQual, PostgreSQL docs §13.2.1); null when the row was deleted or its new version no longer matches. The
+    /// transaction's own inserts (negative ids) are returned as they are.
+    /// </summary>
+    private (long RowId, object?[] Values)? LockNewest(
+        DmlPlan plan, Transaction txn, QueryContext ctx, EvalContext eval, long rowId, object?[] values, bool recheck)
     {
-        var result = new List<(long, object?[])>();
-        var runtime = ctx.Session.Database.GetTable(plan.Table.Oid);
-        if (KeyTerm(plan.Where, runtime) is { } term)
+        if (rowId < 0)
         {
-            return MatchingByKey(plan, ctx, eval, term);
+            return (rowId, values);
         }
 
-        foreach (var (rowId, values) in SeqScanNode.Scan(ctx, plan.Table.Oid))
+        var data = Database.GetTable(plan.Table).Data;
+        while (true)
+        {
+            Database.RowLocks.Acquire(txn, plan.Table.Oid, rowId, ctx.Cancellation);
+            if (data.Get(rowId) is not { } row)
+            {
+                return null;
+            }
+
+            if (row.DeletedSeq == 0)
+            {
+                return (rowId, row.Values);
+            }
+
+            if (row.SuccessorId < 0 || data.Get(row.SuccessorId) is not { } successor)
+            {
+                return null;
+            }
+
+            eval.Row = successor.Values;
+            if (recheck && plan.Where is not null && plan.Where.Eval(eval) is not true)
+            {
+                return null;
+            }
+
+            rowId = successor.RowId;
+        }
+    }
+
+    /// <summary>
+    /// The rows an UPDATE or DELETE targets: through a single-column unique key when the WHERE clause pins one
+    /// (<see cref="UniqueKeyTerm"/>), plus the transaction's own inserts that match; else by a sequential scan.
+    /// </summary>
+    private static List<(long RowId, object?[] Values)> Matching(DmlPlan plan, QueryContext ctx, EvalContext eval)
+    {
+        var runtime = ctx.Session.Database.GetTable(plan.Table);
+        var pending = ctx.Session.Transaction?.Find(plan.Table.Oid);
+        if (UniqueKeyTerm.Find(plan.Where, o => runtime.UniqueIndexes.Any(u => u.KeyOrdinals is [var key] && key == o)) is { } term
+            && term.Lookup(ctx, plan.Table, runtime, term.IndexIn(runtime)!, plan.Where!, eval, pending) is { } found)
+        {
+            for (int i = 0; pending is not null && i < pending.Inserted.Count; i++)
+            {
+                if (pending.Inserted[i] is { } inserted)
+                {
+                    eval.Row = inserted;
+                    if (plan.Where!.Eval(eval) is true)
+                    {
+                        found.Add((PendingTableChanges.PendingId(i), inserted));
+                    }
+                }
+            }
+
+            return found;
+        }
+
+        var result = new List<(long, object?[])>();
+        foreach (var (rowId, values) in SeqScanNode.Scan(ctx, plan.Table))
         {
             eval.Row = values;
             if (plan.Where is null || plan.Where.Eval(eval) is true)
@@ -384,116 +477,6 @@ public sealed partial class SqlSession
         }
 
         return result;
-    }
-
-    /// <summary>
-    /// A term of an UPDATE or DELETE's WHERE clause (alone or AND-ed with others) that pins rows by a single-column unique
-    /// key: <c>key = v</c> or <c>key = ANY(array)</c> with v or the array fixed for the statement (constants, parameters).
-    /// Returns the unique index, the key's column ordinal, the expression giving the key value (or the array of them) and
-    /// whether it is an array; null when there is no such term and the rows are found by a sequential scan.
-    /// </summary>
-    private static KeyLookup? KeyTerm(BoundExpr? where, TableRuntime runtime)
-    {
-        switch (where)
-        {
-            case LogicalExpr { IsAnd: true } and:
-                foreach (var operand in and.Operands)
-                {
-                    if (KeyTerm(operand, runtime) is { } term)
-                    {
-                        return term;
-                    }
-                }
-
-                return null;
-            case ComparisonExpr { Operator: "=" } equal:
-                return KeyColumn(equal.Left, equal.Right, runtime, isArray: false) ?? KeyColumn(equal.Right, equal.Left, runtime, isArray: false);
-            case CallExpr { Name: "any", QuantifiedOperator: "=", Arguments: [var column, var array] }:
-                return KeyColumn(column, array, runtime, isArray: true);
-            default:
-                return null;
-        }
-    }
-
-    private static KeyLookup? KeyColumn(BoundExpr column, BoundExpr value, TableRuntime runtime, bool isArray)
-    {
-        if (column is not ColumnExpr { LevelsUp: 0 } c || !value.IsConstant)
-        {
-            return null;
-        }
-
-        var unique = runtime.UniqueIndexes.FirstOrDefault(u => u.KeyOrdinals is [var key] && key == c.Ordinal);
-        return unique is null ? null : new KeyLookup(unique, c.Ordinal, value, isArray);
-    }
-
-    /// <summary>A unique-key term of a WHERE clause: <c>column = Values</c>, or <c>column = ANY(Values)</c> when an array.</summary>
-    private sealed record KeyLookup(UniqueIndex Unique, int Ordinal, BoundExpr Values, bool IsArray);
-
-    /// <summary>
-    /// The rows a unique-key term pins: each key value looked up in the unique index (committed rows visible to the
-    /// statement and not deleted by its transaction) plus the transaction's own inserts; every row found must still pass the
-    /// whole WHERE clause. A key value that does not convert exactly to the column's type matches no row.
-    /// </summary>
-    private static List<(long RowId, object?[] Values)> MatchingByKey(DmlPlan plan, QueryContext ctx, EvalContext eval, KeyLookup term)
-    {
-        var result = new List<(long, object?[])>();
-        var pending = ctx.Session.Transaction?.Find(plan.Table.Oid);
-        var seen = new HashSet<long>();
-        var keyType = plan.Table.Columns[term.Ordinal].Type;
-        object? value = term.Values.Eval(eval);
-        IEnumerable<object?> keys = !term.IsArray ? [value] : value is System.Collections.IList list ? list.Cast<object?>() : [];
-        foreach (var key in keys)
-        {
-            if (key is null || ToKeyType(key, keyType) is not { } converted
-                || term.Unique.Find(new RowKey([converted])) is not { } row
-                || !row.IsVisible(ctx.Snapshot) || pending?.Deleted.Contains(row.RowId) == true || !seen.Add(row.RowId))
-            {
-                continue;
-            }
-
-            eval.Row = row.Values;
-            if (plan.Where!.Eval(eval) is true)
-            {
-                result.Add((row.RowId, row.Values));
-            }
-        }
-
-        if (pending is not null)
-        {
-            for (int i = 0; i < pending.Inserted.Count; i++)
-            {
-                if (pending.Inserted[i] is { } inserted)
-                {
-                    eval.Row = inserted;
-                    if (plan.Where!.Eval(eval) is true)
-                    {
-                        result.Add((PendingTableChanges.PendingId(i), inserted));
-                    }
-                }
-            }
-        }
-
-        return result;
-    }
-
-    /// <summary>A key value as the key column's type when it converts exactly (integers of any width, same-kind values).</summary>
-    private static object? ToKeyType(object key, SqlType keyType)
-    {
-        if (keyType.IsInteger && SqlValues.IsNumber(key))
-        {
-            decimal d = Convert.ToDecimal(key, CultureInfo.InvariantCulture);
-            return d != decimal.Truncate(d) ? null
-                : keyType.Kind switch
-                {
-                    SqlTypeKind.Int2 => d is >= short.MinValue and <= short.MaxValue ? (short)d : null,
-                    SqlTypeKind.Int4 => d is >= int.MinValue and <= int.MaxValue ? (int)d : null,
-                    _ => d is >= long.MinValue and <= long.MaxValue ? (long)d : null,
-                };
-        }
-
-        return keyType.Kind is SqlTypeKind.Text or SqlTypeKind.Varchar && key is string ? key
-            : keyType.Kind == SqlTypeKind.Uuid && key is Guid ? key
-            : null;
     }
 
     private static object? ConvertForColumn(object? value, SqlType from, ColumnInfo column)

@@ -8,9 +8,15 @@ namespace AnnSql.Sql.Transactions;
 /// </summary>
 public sealed class PendingTableChanges
 {
+    /// <summary>The table's row layout (<see cref="Catalog.TableInfo.Layout"/>) the inserted rows have.</summary>
+    public int Layout { get; set; }
+
     public List<object?[]?> Inserted { get; } = [];
 
     public HashSet<long> Deleted { get; } = [];
+
+    /// <summary>For committed rows this transaction updated: the row id and the index in <see cref="Inserted"/> of the new version.</summary>
+    public Dictionary<long, int> Successors { get; } = [];
 
     public bool IsEmpty => Deleted.Count == 0 && Inserted.TrueForAll(r => r is null);
 
@@ -63,10 +69,37 @@ public sealed class PendingTableChanges
 
     public PendingTableChanges Clone()
     {
-        var copy = new PendingTableChanges();
+        var copy = new PendingTableChanges { Layout = Layout };
         copy.Inserted.AddRange(Inserted);
         copy.Deleted.UnionWith(Deleted);
+        foreach (var (rowId, index) in Successors)
+        {
+            copy.Successors[rowId] = index;
+        }
         return copy;
+    }
+
+    /// <summary>
+    /// Rewrites the inserted rows, when they have layout <paramref name="from"/>, into layout <paramref name="to"/> (ALTER
+    /// TABLE in the same transaction). Rows of another layout are left for the commit to refuse.
+    /// </summary>
+    public void Rewrite(Func<object?[], object?[]> rewrite, int from, int to)
+    {
+        if (Layout != from)
+        {
+            return;
+        }
+
+        for (int i = 0; i < Inserted.Count; i++)
+        {
+            if (Inserted[i] is { } row)
+            {
+                Inserted[i] = rewrite(row);
+            }
+        }
+
+        Layout = to;
+        _version++;
     }
 
     private sealed class KeyMap

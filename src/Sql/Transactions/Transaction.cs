@@ -7,6 +7,8 @@ namespace AnnSql.Sql.Transactions;
 public sealed class Transaction
 {
     private readonly List<(string Name, Dictionary<uint, PendingTableChanges> State)> _savepoints = [];
+    private ManualResetEventSlim? _finished;
+    private volatile bool _isFinished;
 
     public Transaction(bool isExplicit) => IsExplicit = isExplicit;
 
@@ -17,21 +19,77 @@ public sealed class Transaction
 
     public Dictionary<uint, PendingTableChanges> Changes { get; private set; } = [];
 
+    /// <summary>The rows this transaction has locked (<see cref="RowLockTable"/>); guarded by the lock table.</summary>
+    internal HashSet<(uint Table, long RowId)> LockedRows { get; } = [];
+
+    /// <summary>The transaction whose row lock this one waits for, or null; guarded by the lock table.</summary>
+    internal Transaction? WaitingFor { get; set; }
+
+    /// <summary>True once the transaction has committed or rolled back and released its row locks.</summary>
+    internal bool IsFinished => _isFinished;
+
+    /// <summary>Set when the transaction ends; created on first wait, so a transaction nobody waits for allocates none.</summary>
+    internal ManualResetEventSlim Finished
+    {
+        get
+        {
+            if (_finished is null)
+            {
+                Interlocked.CompareExchange(ref _finished, new ManualResetEventSlim(), null);
+                if (_isFinished)
+                {
+                    _finished.Set();
+                }
+            }
+
+            return _finished;
+        }
+    }
+
+    /// <summary>True while a savepoint is defined (ROLLBACK TO can resume the transaction after an error).</summary>
+    public bool HasSavepoints => _savepoints.Count > 0;
+
     public bool HasChanges => Changes.Values.Any(c => !c.IsEmpty);
 
-    /// <summary>This transaction's pending changes to a table, created on first use.</summary>
-    public PendingTableChanges For(uint tableOid)
+    public PendingTableChanges? Find(uint tableOid) => Changes.GetValueOrDefault(tableOid);
+
+    /// <summary>
+    /// This transaction's pending changes to <paramref name="table"/>, created on first use with the table's row layout.
+    /// </summary>
+    /// <exception cref="Errors.SqlException">40001 when the transaction wrote rows of an older layout (a concurrent ALTER TABLE).</exception>
+    public PendingTableChanges For(Catalog.TableInfo table)
     {
-        if (!Changes.TryGetValue(tableOid, out var changes))
+        if (!Changes.TryGetValue(table.Oid, out var changes))
         {
-            changes = new PendingTableChanges();
-            Changes[tableOid] = changes;
+            changes = new PendingTableChanges { Layout = table.Layout };
+            Changes[table.Oid] = changes;
+        }
+        else if (changes.Layout != table.Layout)
+        {
+            if (!changes.IsEmpty)
+            {
+                throw new Errors.SqlException(Errors.SqlState.SerializationFailure,
+                    $"could not serialize access due to concurrent ALTER TABLE of relation \"{table.Name}\"");
+            }
+
+            changes.Layout = table.Layout;
         }
 
         return changes;
     }
 
-    public PendingTableChanges? Find(uint tableOid) => Changes.GetValueOrDefault(tableOid);
+    /// <summary>
+    /// Rewrites this transaction's pending rows of table <paramref name="tableOid"/> in layout <paramref name="from"/>, those
+    /// kept by savepoints included, into layout <paramref name="to"/>: the own transaction's ALTER TABLE.
+    /// </summary>
+    public void RewriteTable(uint tableOid, Func<object?[], object?[]> rewrite, int from, int to)
+    {
+        Changes.GetValueOrDefault(tableOid)?.Rewrite(rewrite, from, to);
+        foreach (var (_, state) in _savepoints)
+        {
+            state.GetValueOrDefault(tableOid)?.Rewrite(rewrite, from, to);
+        }
+    }
 
     public void Savepoint(string name) => _savepoints.Add((name, CloneChanges()));
 
@@ -61,6 +119,13 @@ public sealed class Transaction
 
         _savepoints.RemoveRange(i, _savepoints.Count - i);
         return true;
+    }
+
+    /// <summary>Marks the transaction ended and wakes its waiters.</summary>
+    internal void MarkFinished()
+    {
+        _isFinished = true;
+        Volatile.Read(ref _finished)?.Set();
     }
 
     private Dictionary<uint, PendingTableChanges> CloneChanges() => Changes.ToDictionary(kv => kv.Key, kv => kv.Value.Clone());

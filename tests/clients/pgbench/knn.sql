@@ -1,4 +1,4 @@
-\set aid :client_id * 125 + random(1, 125)
+\set aid random(1, 1000)
 \set delta random(-50, 50)
 \set x random(0, 9)
 SELECT id, name, val FROM bench_items WHERE id = :aid;
