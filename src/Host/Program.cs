@@ -37,6 +37,20 @@ catch (Exception ex) when (ex is FormatException or IOException or System.Securi
 using var databaseLogging = LoggerFactory.Create(logging => logging
     .AddConfiguration(builder.Configuration.GetSection("Logging"))
     .AddSimpleConsole(o => o.SingleLine = true));
+var gpuMode = options.Gpu.Trim().ToLowerInvariant() switch
+{
+    "auto" => AnnSql.Index.Gpu.GpuMode.Auto,
+    "cpu" => AnnSql.Index.Gpu.GpuMode.ForceCpu,
+    "off" or "false" => AnnSql.Index.Gpu.GpuMode.Disabled,
+    _ => (AnnSql.Index.Gpu.GpuMode?)null,
+};
+if (gpuMode is null)
+{
+    Console.Error.WriteLine($"annsql: --Gpu must be auto, cpu or off, not \"{options.Gpu}\"");
+    return 1;
+}
+
+AnnSql.Index.Gpu.GpuDevice.Configure(new AnnSql.Index.Gpu.GpuOptions { Mode = gpuMode.Value, MemoryBudgetBytes = options.GpuMemoryBudgetMb << 20 });
 Database database;
 try
 {

@@ -74,6 +74,15 @@ public sealed partial class Database : IAsyncDisposable
     /// <summary>The current catalog snapshot.</summary>
     public CatalogState Catalog => Volatile.Read(ref _catalog);
 
+    /// <summary>Where exact scans run (CPU or GPU) and the GPU mirrors of the columns scanned there.</summary>
+    public Execution.Gpu.DeviceScanBackend DeviceScans { get; } = new();
+
+    /// <summary>The row locks of open transactions (UPDATE, DELETE, ON CONFLICT DO UPDATE).</summary>
+    public RowLockTable RowLocks { get; } = new();
+
+    /// <summary>The sequence number of the last commit applied to the tables (or being applied), durable or not yet.</summary>
+    public long AppliedSequence => Volatile.Read(ref _appliedSeq);
+
     /// <summary>The highest commit sequence number that is durable and visible to new statements.</summary>
     public long VisibleSequence => Interlocked.Read(ref _visibleSeq);
 
@@ -123,26 +132,30 @@ public sealed partial class Database : IAsyncDisposable
                     continue;
                 }
 
-                _ = Task.Run(() =>
-                {
-                    try
-                    {
-                        index.Build(Environment.ProcessorCount, null, _shutdown.Token);
-                        LogIndexBuilt(_logger, index.Info.Name, index.Points, index.BuildTime.TotalSeconds);
-                        RequestCheckpoint();
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        // Shutting down.
-                    }
-                    catch (Exception e) when (e is InvalidOperationException or ArgumentException or OutOfMemoryException)
-                    {
-                        LogIndexBuildFailed(_logger, e, index.Info.Name);
-                    }
-                });
+                BuildInBackground(index);
             }
         }
     }
+
+    /// <summary>Builds an unbuilt diskann index on a pool thread; until it is ready, queries use the exact scan.</summary>
+    private void BuildInBackground(Indexing.VectorIndex index) =>
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                index.Build(Environment.ProcessorCount, null, _shutdown.Token);
+                LogIndexBuilt(_logger, index.Info.Name, index.Points, index.BuildTime.TotalSeconds);
+                RequestCheckpoint();
+            }
+            catch (OperationCanceledException)
+            {
+                // Shutting down.
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException or OutOfMemoryException)
+            {
+                LogIndexBuildFailed(_logger, e, index.Info.Name);
+            }
+        });
 
     /// <summary>Creates a session for a client connection (or an embedded caller); <see cref="SqlSession.Dispose"/> ends it.</summary>
     public SqlSession CreateSession(string user, string database)
@@ -219,6 +232,24 @@ public sealed partial class Database : IAsyncDisposable
         Volatile.Read(ref _tables).TryGetValue(oid, out var t) ? t : throw new SqlException(SqlState.UndefinedTable, $"relation with OID {oid} does not exist");
 
     /// <summary>
+    /// The generation of a table whose rows have the layout of <paramref name="table"/>, the catalog entry a statement was
+    /// planned with: the current one, or the one an ALTER TABLE has just replaced while the statement was starting, so a
+    /// statement sees the table wholly before or wholly after the change.
+    /// </summary>
+    /// <exception cref="SqlException">40001 when the rows were rewritten more than once since the statement was planned.</exception>
+    internal TableRuntime GetTable(TableInfo table)
+    {
+        var runtime = GetTable(table.Oid);
+        if (runtime.Info.Layout == table.Layout)
+        {
+            return runtime;
+        }
+
+        return runtime.Previous is { } previous && previous.Info.Layout == table.Layout ? previous
+            : throw new SqlException(SqlState.SerializationFailure, $"could not serialize access due to concurrent ALTER TABLE of relation \"{table.Name}\"");
+    }
+
+    /// <summary>
     /// Publishes a catalog change: <paramref name="change"/> computes the new catalog from the current one (under the commit
     /// lock, so DDL is serialized with commits); the change is logged and fsynced before it returns. DDL is not transactional
     /// in AnnSql: it takes effect at once, even inside a transaction block.
@@ -229,7 +260,7 @@ public sealed partial class Database : IAsyncDisposable
         lock (_commitLock)
         {
             var result = change(_catalog);
-            if (ReferenceEquals(result.State, _catalog) && result.Truncated.Count == 0)
+            if (ReferenceEquals(result.State, _catalog) && result.Truncated.Count == 0 && result.Rewrites.Count == 0)
             {
                 return;
             }
@@ -244,22 +275,37 @@ public sealed partial class Database : IAsyncDisposable
 
     /// <summary>
     /// Commits a transaction's changes: validates them against concurrent commits (unique keys, rows deleted meanwhile), logs
-    /// one commit record, applies it, waits until the log is durable (group commit), then makes it visible. Returns once the
-    /// client may be told it is committed.
+    /// one commit record, applies it, waits until the log is durable (group commit), then makes it visible and releases the
+    /// transaction's row locks. Returns once the client may be told it is committed. The row locks are released on failure
+    /// too: the transaction is over either way.
     /// </summary>
     /// <exception cref="SqlException">23505 on a unique violation found at commit; 40001 when a deleted row was changed concurrently.</exception>
     public async ValueTask CommitAsync(Transaction txn, CancellationToken ct)
     {
-        if (!txn.HasChanges)
+        try
         {
-            return;
+            if (txn.HasChanges)
+            {
+                await CommitChangesAsync(txn, ct);
+            }
         }
+        finally
+        {
+            RowLocks.ReleaseAll(txn);
+        }
+    }
 
+    /// <summary>Ends a transaction that rolled back (or whose session closed): releases its row locks.</summary>
+    public void Rollback(Transaction txn) => RowLocks.ReleaseAll(txn);
+
+    private async ValueTask CommitChangesAsync(Transaction txn, CancellationToken ct)
+    {
         long seq;
         ulong lsn;
         lock (_commitLock)
         {
             var ops = new List<(TableRuntime Table, long RowId, object?[]? Values)>();
+            var successors = new List<(TableRuntime Table, long RowId, long SuccessorId)>();
             foreach (var (oid, changes) in txn.Changes)
             {
                 if (changes.IsEmpty)
@@ -272,34 +318,52 @@ public sealed partial class Database : IAsyncDisposable
                     throw new SqlException(SqlState.UndefinedTable, $"relation with OID {oid} was dropped by a concurrent transaction");
                 }
 
+                if (changes.Layout != table.Info.Layout)
+                {
+                    throw new SqlException(SqlState.SerializationFailure,
+                        $"could not serialize access due to concurrent ALTER TABLE of relation \"{table.Info.Name}\"");
+                }
+
                 foreach (long rowId in changes.Deleted)
                 {
                     var row = table.Data.Get(rowId);
                     if (row is null || row.DeletedSeq != 0)
                     {
-                        throw new SqlException("40001", "could not serialize access due to concurrent update");
+                        throw new SqlException(SqlState.SerializationFailure, "could not serialize access due to concurrent update");
                     }
 
                     ops.Add((table, rowId, null));
                 }
 
-                long next = table.Data.SlotCount;
-                foreach (var values in changes.Inserted)
+                long first = table.Data.SlotCount, next = first;
+                var placed = changes.Successors.Count == 0 ? null : new long[changes.Inserted.Count];
+                for (int i = 0; i < changes.Inserted.Count; i++)
                 {
-                    if (values is null)
+                    if (changes.Inserted[i] is not { } values)
                     {
                         continue;
                     }
 
                     CheckUniqueAtCommit(table, values, changes);
+                    placed?[i] = next;
                     ops.Add((table, next++, values));
+                }
+
+                foreach (var (rowId, index) in changes.Successors)
+                {
+                    if (changes.Inserted[index] is not null && changes.Deleted.Contains(rowId))
+                    {
+                        successors.Add((table, rowId, placed![index]));
+                    }
                 }
             }
 
             seq = _appliedSeq + 1;
             lsn = _wal.Append(EncodeCommitRecord(seq, ops));
-            ApplyCommit(seq, ops);
-            _appliedSeq = seq;
+
+            // Announced before the rows change, so a reader whose key lookup misses a row this commit deletes sees it.
+            Volatile.Write(ref _appliedSeq, seq);
+            ApplyCommit(seq, ops, successors);
         }
 
         await _wal.FlushAsync(lsn, ct);
@@ -383,32 +447,34 @@ public sealed partial class Database : IAsyncDisposable
         while (Interlocked.CompareExchange(ref _visibleSeq, seq, current) != current);
     }
 
-    private void ApplyCommit(long seq, List<(TableRuntime Table, long RowId, object?[]? Values)> ops)
+    /// <summary>
+    /// Applies a commit's operations: the new versions first, each linked to the version it replaces
+    /// (<paramref name="successors"/>), then the deletes, so a unique-key lookup that races the commit finds the old
+    /// version or the new one (and from it the old one), never neither.
+    /// </summary>
+    private void ApplyCommit(
+        long seq, List<(TableRuntime Table, long RowId, object?[]? Values)> ops,
+        List<(TableRuntime Table, long RowId, long SuccessorId)>? successors = null)
     {
         foreach (var (table, rowId, values) in ops)
         {
-            if (values is null)
+            if (values is not null)
             {
-                var row = table.Data.Get(rowId);
-                if (row is not null)
-                {
-                    row.MarkDeleted(seq);
-                    table.DeadRows++;
-                    foreach (var u in table.UniqueIndexes)
-                    {
-                        u.Remove(row);
-                    }
-
-                    foreach (var index in table.VectorIndexes)
-                    {
-                        index.Statistics.Remove(row.Values);
-                        index.RowDeleted(rowId, seq);
-                    }
-                }
+                table.Data.Place(rowId, values, seq);
             }
-            else
+        }
+
+        foreach (var (table, rowId, successorId) in successors ?? [])
+        {
+            table.Data.Get(successorId)?.SetPredecessor(rowId);
+            table.Data.Get(rowId)?.SetSuccessor(successorId);
+        }
+
+        foreach (var (table, rowId, values) in ops)
+        {
+            if (values is not null)
             {
-                var row = table.Data.Place(rowId, values, seq);
+                var row = table.Data.Get(rowId)!;
                 foreach (var u in table.UniqueIndexes)
                 {
                     u.Add(row);
@@ -420,6 +486,25 @@ public sealed partial class Database : IAsyncDisposable
                 }
 
                 AdvanceIdentity(table, values);
+            }
+        }
+
+        foreach (var (table, rowId, values) in ops)
+        {
+            if (values is null && table.Data.Get(rowId) is { } row)
+            {
+                row.MarkDeleted(seq);
+                table.DeadRows++;
+                foreach (var u in table.UniqueIndexes)
+                {
+                    u.Remove(row);
+                }
+
+                foreach (var index in table.VectorIndexes)
+                {
+                    index.Statistics.Remove(row.Values);
+                    index.RowDeleted(rowId, seq);
+                }
             }
         }
     }
@@ -449,6 +534,31 @@ public sealed partial class Database : IAsyncDisposable
                 }
 
                 tables.Remove(oid);
+                DeviceScans.Forget(oid);
+            }
+        }
+
+        foreach (var rewrite in change.Rewrites)
+        {
+            DeviceScans.Forget(rewrite.TableOid);
+            var old = tables[rewrite.TableOid];
+            var runtime = old.Rewrite(change.State.Tables[rewrite.TableOid], rewrite, _appliedSeq, out var unbuilt);
+            tables[rewrite.TableOid] = runtime;
+            foreach (var row in runtime.Data.Slots)
+            {
+                if (row is not null)
+                {
+                    AdvanceIdentity(runtime, row.Values);
+                }
+            }
+
+            // During recovery every index is set up afresh afterwards; a live ALTER builds the indexes whose columns moved.
+            if (_replayTruncated is null)
+            {
+                foreach (var index in unbuilt)
+                {
+                    BuildInBackground(index);
+                }
             }
         }
 
@@ -485,76 +595,6 @@ public sealed partial class Database : IAsyncDisposable
         Volatile.Write(ref _catalog, change.State);
     }
 
-    private static byte[] EncodeCatalogRecord(CatalogChange change)
-    {
-        var json = JsonSerializer.SerializeToUtf8Bytes(change, JsonOptions);
-        var record = new byte[1 + json.Length];
-        record[0] = CatalogRecord;
-        json.CopyTo(record, 1);
-        return record;
-    }
-
-    private static byte[] EncodeCommitRecord(long seq, List<(TableRuntime Table, long RowId, object?[]? Values)> ops)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        var head = buffer.GetSpan(13);
-        head[0] = CommitRecord;
-        BinaryPrimitives.WriteInt64LittleEndian(head[1..], seq);
-        BinaryPrimitives.WriteInt32LittleEndian(head[9..], ops.Count);
-        buffer.Advance(13);
-        foreach (var (table, rowId, values) in ops)
-        {
-            var op = buffer.GetSpan(13);
-            op[0] = values is null ? OpDelete : OpInsert;
-            BinaryPrimitives.WriteUInt32LittleEndian(op[1..], table.Info.Oid);
-            BinaryPrimitives.WriteInt64LittleEndian(op[5..], rowId);
-            buffer.Advance(13);
-            if (values is not null)
-            {
-                RowCodec.Write(buffer, table.Info.Columns, values);
-            }
-        }
-
-        return buffer.WrittenSpan.ToArray();
-    }
-
-    private void ReplayRecord(ReadOnlySpan<byte> payload)
-    {
-        switch (payload[0])
-        {
-            case CatalogRecord:
-                var change = JsonSerializer.Deserialize<CatalogChange>(payload[1..], JsonOptions)
-                    ?? throw new InvalidDataException("empty catalog record");
-                ApplyCatalog(change);
-                break;
-            case CommitRecord:
-                long seq = BinaryPrimitives.ReadInt64LittleEndian(payload[1..]);
-                int count = BinaryPrimitives.ReadInt32LittleEndian(payload[9..]);
-                int offset = 13;
-                var ops = new List<(TableRuntime, long, object?[]?)>(count);
-                for (int i = 0; i < count; i++)
-                {
-                    byte op = payload[offset];
-                    uint oid = BinaryPrimitives.ReadUInt32LittleEndian(payload[(offset + 1)..]);
-                    long rowId = BinaryPrimitives.ReadInt64LittleEndian(payload[(offset + 5)..]);
-                    offset += 13;
-                    var table = _tables[oid];
-                    object?[]? values = op == OpInsert ? RowCodec.Read(payload, ref offset, table.Info.Columns) : null;
-                    ops.Add((table, rowId, values));
-                }
-
-                if (seq > _appliedSeq)
-                {
-                    ApplyCommit(seq, ops);
-                    _appliedSeq = seq;
-                }
-
-                break;
-            default:
-                throw new InvalidDataException($"unknown log record kind {payload[0]}");
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         await _shutdown.CancelAsync();
@@ -569,6 +609,7 @@ public sealed partial class Database : IAsyncDisposable
         }
 
         await _wal.DisposeAsync();
+        DeviceScans.Dispose();
         _directory.Dispose();
         _checkpointGate.Dispose();
         _shutdown.Dispose();
@@ -593,8 +634,11 @@ public sealed partial class Database : IAsyncDisposable
     private static partial void LogShutdownCheckpointFailed(ILogger logger, Exception exception);
 }
 
-/// <summary>A new catalog state and the tables whose rows a TRUNCATE removed.</summary>
+/// <summary>A new catalog state, the tables whose rows a TRUNCATE removed and those whose rows ALTER TABLE rewrote.</summary>
 public sealed record CatalogChange(CatalogState State, IReadOnlyList<uint> Truncated)
 {
+    /// <summary>The tables whose rows change to a new layout (ALTER TABLE), applied after the catalog state.</summary>
+    public IReadOnlyList<TableRewrite> Rewrites { get; init; } = [];
+
     public static CatalogChange Of(CatalogState state) => new(state, []);
 }

@@ -29,6 +29,15 @@ public sealed class AnnSqlOptions
     /// <summary>Whether <c>storage = 'disk'</c> indexes read with O_DIRECT where the file system allows it.</summary>
     public bool DiskIndexDirectIo { get; set; } = new DatabaseOptions().DiskIndexDirectIo;
 
+    /// <summary>
+    /// The GPU for exact scans and PQ training: <c>auto</c> (a CUDA device when present, else ILGPU's CPU accelerator, which
+    /// <c>diskann.backend = 'gpu'</c> can still select), <c>cpu</c> (the CPU accelerator only) or <c>off</c>.
+    /// </summary>
+    public string Gpu { get; set; } = "auto";
+
+    /// <summary>Megabytes of device memory the column mirrors and scratch may hold; 0 takes 80% of the GPU's memory.</summary>
+    public long GpuMemoryBudgetMb { get; set; }
+
     /// <summary>Authentication rules and roles (section <c>Auth</c>).</summary>
     public AuthOptions Auth { get; set; } = new();
 

@@ -53,7 +53,7 @@ public sealed partial class Binder
         PlanNode access = topK;
         if (FindVectorIndex(scan.Table, ordinal, distance.Operator) is { } index)
         {
-            var (labels, residual) = index.KeyColumns.Count > 1 ? SplitLabelPredicate(where, index.KeyColumns[1] - 1) : (null, where);
+            var (labels, residual) = index.KeyColumns.Count > 1 ? SplitLabelPredicate(where, scan.Table.OrdinalOf(index.KeyColumns[1])) : (null, where);
             access = new VectorIndexScanNode(index, topK, scan.Table, scan.Columns, ordinal, distance.Operator, query, limit, offset, where,
                 labels, residual, fn);
         }
@@ -168,7 +168,7 @@ public sealed partial class Binder
     /// <paramref name="op"/> (DESIGN §4: the index answers only its own metric).
     /// </summary>
     private static IndexInfo? FindVectorIndex(TableInfo table, int ordinal, string op) =>
-        table.Indexes.FirstOrDefault(i => i.Method == "diskann" && i.KeyColumns[0] == ordinal + 1
+        table.Indexes.FirstOrDefault(i => i.Method == "diskann" && i.KeyColumns[0] == table.Columns[ordinal].AttributeNumber
             && i.OperatorClasses.Count > 0 && i.OperatorClasses[0] is { } opclass
             && DiskAnnIndexOptions.OperatorClass(opclass) is { } m && DiskAnnIndexOptions.OperatorFor(m.Metric) == op);
 }

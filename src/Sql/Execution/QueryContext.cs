@@ -19,6 +19,28 @@ public sealed class QueryContext(SqlSession session, object?[] parameters, long 
 
     /// <summary>Counters EXPLAIN ANALYZE reports (distance computations of exact scans, rows scanned).</summary>
     public long DistanceComputations { get; set; }
+
+    /// <summary>Top-k searches launched on the GPU backend (one per LATERAL batch of queries), for EXPLAIN ANALYZE.</summary>
+    public long DeviceSearches { get; set; }
+
+    private Dictionary<Plan.VectorTopKNode, Dictionary<object?[], Plan.DeviceCandidates>>? _prefetched;
+
+    /// <summary>The device candidates a LATERAL batch computed for <paramref name="node"/>, by outer row (reference).</summary>
+    internal Dictionary<object?[], Plan.DeviceCandidates> PrefetchedCandidates(Plan.VectorTopKNode node)
+    {
+        _prefetched ??= [];
+        if (!_prefetched.TryGetValue(node, out var byRow))
+        {
+            byRow = new Dictionary<object?[], Plan.DeviceCandidates>(ReferenceEqualityComparer.Instance);
+            _prefetched[node] = byRow;
+        }
+
+        return byRow;
+    }
+
+    /// <summary>Removes and returns the candidates prefetched for <paramref name="node"/> and outer row <paramref name="row"/>.</summary>
+    internal Plan.DeviceCandidates? TakePrefetched(Plan.VectorTopKNode node, object?[] row) =>
+        _prefetched is not null && _prefetched.TryGetValue(node, out var byRow) && byRow.Remove(row, out var c) ? c : null;
 }
 
 /// <summary>

@@ -121,7 +121,7 @@ public sealed partial class VectorIndex
         var source = new RowVectorSource(rows, ColumnOrdinal, Dimensions);
         long generation = NextGeneration();
         LastDiskBuild = WriteDiskFile(generation, path => DiskIndexBuilder.Build(
-            path, source, Metric, Options.ToVamanaOptions(), Options.PqChunks, budget, threads, progress, ct));
+            path, source, Metric, Options.ToVamanaOptions(), Options.PqChunks, budget, threads, progress, ct, TrainingDevice()));
         long[] rowIds = new long[rows.Count];
         for (int i = 0; i < rows.Count; i++)
         {
@@ -132,6 +132,14 @@ public sealed partial class VectorIndex
         StartCacheLoad(disk);
         return new IndexedGraph(NewGraph(), [], slots, disk);
     }
+
+    /// <summary>
+    /// The GPU that trains the product quantizer of a disk build: a CUDA device when one is present (k-means over the
+    /// sample is always large enough to pay for the transfers); never ILGPU's CPU accelerator, which is slower than the
+    /// SIMD path.
+    /// </summary>
+    private static Index.Gpu.GpuDevice? TrainingDevice() =>
+        Index.Gpu.GpuDevice.Shared is { Kind: Index.Gpu.GpuDeviceKind.Cuda } device ? device : null;
 
     /// <summary>Writes generation <paramref name="generation"/>'s file through a temporary name, then publishes it durably.</summary>
     private T WriteDiskFile<T>(long generation, Func<string, T> write)

@@ -159,8 +159,8 @@ public sealed partial class SqlSession
             case ReindexStatement reindex:
                 await ReindexAsync(reindex, ct);
                 return StatementResult.Command("REINDEX");
-            case AlterTableStatement:
-                throw new SqlException(SqlState.FeatureNotSupported, "ALTER TABLE is not supported yet");
+            case AlterTableStatement alter:
+                return await AlterTableAsync(alter, ctx, ct);
             case EmptyStatement:
                 return StatementResult.Command("");
             default:
@@ -227,6 +227,7 @@ public sealed partial class SqlSession
                 Transaction = null;
                 if (txn.Failed)
                 {
+                    Database.Rollback(txn);
                     return StatementResult.Command("ROLLBACK");
                 }
 
@@ -238,6 +239,7 @@ public sealed partial class SqlSession
                     return new StatementResult { Tag = _ => "ROLLBACK", Notices = ["there is no transaction in progress"] };
                 }
 
+                Database.Rollback(Transaction);
                 Transaction = null;
                 return StatementResult.Command("ROLLBACK");
             case TransactionAction.Savepoint:
@@ -341,6 +343,11 @@ public sealed partial class SqlSession
             if (ctx.DistanceComputations > 0)
             {
                 lines.Add($"Distance Computations: {ctx.DistanceComputations}");
+            }
+
+            if (ctx.DeviceSearches > 0)
+            {
+                lines.Add($"Device Searches: {ctx.DeviceSearches}");
             }
 
             lines.Add(string.Create(CultureInfo.InvariantCulture, $"Execution Time: {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:F3} ms"));

@@ -24,7 +24,8 @@ public sealed class NestedLoopJoinNode(PlanNode left, PlanNode right, JoinKind k
         List<object?[]>? materialized = lateral ? null : [.. right.Execute(ctx, outer)];
         bool[]? rightMatched = kind is JoinKind.Right or JoinKind.Full ? new bool[materialized!.Count] : null;
         var lateralFrame = new EvalContext(ctx, outer);
-        foreach (var l in left.Execute(ctx, outer))
+        var leftRows = lateral && BatchedTopK(right) is { } topK ? Prefetching(topK, ctx, outer) : left.Execute(ctx, outer);
+        foreach (var l in leftRows)
         {
             bool matched = false;
             IEnumerable<object?[]> inner;
@@ -72,6 +73,46 @@ public sealed class NestedLoopJoinNode(PlanNode left, PlanNode right, JoinKind k
                     yield return Concat(null, materialized![i], lw, rw);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The exact k-NN scan a LATERAL subquery is made of (under projections), whose queries can be run in batches; null
+    /// for any other right side.
+    /// </summary>
+    private static VectorTopKNode? BatchedTopK(PlanNode node)
+    {
+        while (node is ProjectNode project)
+        {
+            node = project.Input;
+        }
+
+        return node as VectorTopKNode;
+    }
+
+    /// <summary>The left rows, read ahead in batches whose k-NN queries the device answers together.</summary>
+    private IEnumerable<object?[]> Prefetching(VectorTopKNode topK, QueryContext ctx, EvalContext? outer)
+    {
+        var batch = new List<object?[]>(VectorTopKNode.PrefetchBatchRows);
+        foreach (var l in left.Execute(ctx, outer))
+        {
+            batch.Add(l);
+            if (batch.Count == VectorTopKNode.PrefetchBatchRows)
+            {
+                topK.Prefetch(ctx, outer, batch);
+                foreach (var row in batch)
+                {
+                    yield return row;
+                }
+
+                batch.Clear();
+            }
+        }
+
+        topK.Prefetch(ctx, outer, batch);
+        foreach (var row in batch)
+        {
+            yield return row;
         }
     }
 

@@ -1,5 +1,6 @@
 using AnnSql.Sql.Catalog;
 using AnnSql.Sql.Execution.Expressions;
+using AnnSql.Sql.Execution.Gpu;
 using AnnSql.Sql.Transactions;
 using AnnSql.Sql.Types;
 
@@ -8,9 +9,11 @@ namespace AnnSql.Sql.Execution.Plan;
 /// <summary>
 /// Exact k-nearest-neighbour scan for <c>ORDER BY col &lt;op&gt; q LIMIT k</c>: one pass over the visible rows that pass the
 /// filter, distances from the SIMD kernels, and a bounded max-heap of the k best (distance, row id) pairs; never a full sort.
-/// Rows come out in exact distance order, ties broken by row id. NaN distances sort last, as PostgreSQL orders NaN.
+/// Rows come out in exact distance order, ties broken by row id. NaN distances sort last, as PostgreSQL orders NaN. With
+/// <c>diskann.backend</c> choosing the GPU, the distances and the selection run on the device instead
+/// (VectorTopKNode.Device.cs); the rows are the same.
 /// </summary>
-public sealed class VectorTopKNode(
+public sealed partial class VectorTopKNode(
     TableInfo table,
     string alias,
     IReadOnlyList<OutputColumn> columns,
@@ -54,11 +57,42 @@ public sealed class VectorTopKNode(
             yield break;
         }
 
+        var pending = ctx.Session.Transaction?.Find(table.Oid);
+        List<long>? nullRows = null;
+        var ordered = q is (float[] or Half[]) ? RunOnDevice(ctx, eval, outer, q, keep, pending) : null;
+        if (ordered is null)
+        {
+            LastBackend = ScanBackend.Cpu;
+            _executed = true;
+            (ordered, nullRows) = ScanCpu(ctx, eval, q, keep);
+        }
+
+        var data = ctx.Session.Database.GetTable(table).Data;
+        long emitted = 0;
+        foreach (long rowId in ordered.Select(x => x.RowId).Concat(nullRows ?? []))
+        {
+            if (emitted >= keep)
+            {
+                yield break;
+            }
+
+            emitted++;
+            if (emitted <= skip)
+            {
+                continue;
+            }
+
+            yield return rowId >= 0 ? data.Get(rowId)!.Values : pending!.Inserted[PendingTableChanges.PendingIndex(rowId)]!;
+        }
+    }
+
+    /// <summary>The CPU scan: every visible row through the filter and the SIMD distance, a bounded heap of the best.</summary>
+    private ((double Distance, long RowId)[] Ordered, List<long> NullRows) ScanCpu(QueryContext ctx, EvalContext eval, object? q, long keep)
+    {
         var heap = new PriorityQueue<(double, long), (double, long)>(WorstFirst.Instance);
         var nullRows = new List<long>();
-        var pending = ctx.Session.Transaction?.Find(table.Oid);
         long computations = 0;
-        foreach (var (rowId, values) in SeqScanNode.Scan(ctx, table.Oid))
+        foreach (var (rowId, values) in SeqScanNode.Scan(ctx, table))
         {
             if (filter is not null)
             {
@@ -102,23 +136,7 @@ public sealed class VectorTopKNode(
             ordered[i] = heap.Dequeue();
         }
 
-        var data = ctx.Session.Database.GetTable(table.Oid).Data;
-        long emitted = 0;
-        foreach (long rowId in ordered.Select(x => x.RowId).Concat(nullRows))
-        {
-            if (emitted >= keep)
-            {
-                yield break;
-            }
-
-            emitted++;
-            if (emitted <= skip)
-            {
-                continue;
-            }
-
-            yield return rowId >= 0 ? data.Get(rowId)!.Values : pending!.Inserted[PendingTableChanges.PendingIndex(rowId)]!;
-        }
+        return (ordered, nullRows);
     }
 
     public override string ExplainLabel => alias == table.Name ? $"Seq Scan on {table.Name}" : $"Seq Scan on {table.Name} {alias}";
@@ -127,7 +145,11 @@ public sealed class VectorTopKNode(
     {
         get
         {
-            var lines = new List<string> { $"Exact Top-K: {columns[vectorOrdinal].Name} {operatorName} {query.Fingerprint}" };
+            var lines = new List<string>
+            {
+                $"Exact Top-K: {columns[vectorOrdinal].Name} {operatorName} {query.Fingerprint}",
+                $"Backend: {ExplainBackend}",
+            };
             if (filter is not null)
             {
                 lines.Add($"Filter: {filter.Fingerprint}");
