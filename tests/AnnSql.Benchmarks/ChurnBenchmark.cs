@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using AnnSql.Index.Distance;
 using AnnSql.Index.Search;
+using AnnSql.Tools.Datasets;
 using Npgsql;
 using NpgsqlTypes;
 using Pgvector;

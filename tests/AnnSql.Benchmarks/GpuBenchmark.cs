@@ -6,6 +6,8 @@ using AnnSql.Index.Gpu;
 using AnnSql.Index.Quantization;
 using AnnSql.Index.Search;
 
+using AnnSql.Tools.Datasets;
+
 namespace AnnSql.Benchmarks;
 
 /// <summary>

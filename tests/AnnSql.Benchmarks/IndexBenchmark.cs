@@ -5,6 +5,8 @@ using System.Text.Json;
 using AnnSql.Index.Distance;
 using AnnSql.Index.Vamana;
 
+using AnnSql.Tools.Datasets;
+
 namespace AnnSql.Benchmarks;
 
 /// <summary>

@@ -4,6 +4,8 @@ using System.Runtime.Intrinsics;
 using System.Text.Json;
 using AnnSql.Index.Distance;
 
+using AnnSql.Tools.Datasets;
+
 namespace AnnSql.Benchmarks;
 
 /// <summary>

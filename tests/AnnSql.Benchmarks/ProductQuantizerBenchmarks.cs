@@ -1,5 +1,6 @@
 using AnnSql.Index.Distance;
 using AnnSql.Index.Quantization;
+using AnnSql.Tools.Datasets;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 

@@ -5,7 +5,8 @@ using AnnSql.IntegrationTests.Infrastructure;
 namespace AnnSql.IntegrationTests;
 
 /// <summary>
-/// The layering of the server (DESIGN.md §1): Host → Wire, Host → Sql → Index; Wire and Index reference no other AnnSql
+/// The layering of the server (DESIGN.md §1): Host → Wire, Host → Sql → Index, Host → Tools → Index (the command-line
+/// tools, clients of the server); Wire and Index reference no other AnnSql
 /// assembly. Checked twice: in the compiled assemblies' metadata and in the project files' ProjectReference items (which
 /// also catch a reference that no code uses yet).
 /// </summary>
@@ -16,7 +17,8 @@ public sealed class DependencyDirectionTests
         { "AnnSql.Wire", [] },
         { "AnnSql.Index", [] },
         { "AnnSql.Sql", ["AnnSql.Index"] },
-        { "annsql", ["AnnSql.Wire", "AnnSql.Sql", "AnnSql.Index"] },
+        { "AnnSql.Tools", ["AnnSql.Index"] },
+        { "annsql", ["AnnSql.Wire", "AnnSql.Sql", "AnnSql.Index", "AnnSql.Tools"] },
     };
 
     [Theory]
@@ -39,6 +41,7 @@ public sealed class DependencyDirectionTests
             "AnnSql.Wire" => "Wire",
             "AnnSql.Index" => "Index",
             "AnnSql.Sql" => "Sql",
+            "AnnSql.Tools" => "Tools",
             _ => "Host",
         };
         string project = Path.Combine(MnistDataset.FindRepositoryRoot(), "src", folder, $"AnnSql.{folder}.csproj");

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace AnnSql.Benchmarks;
+namespace AnnSql.Tools.Datasets;
 
 /// <summary>
 /// A benchmark data set in DiskANN's binary layout: <c>base.fbin</c> (n x d float32), <c>query.fbin</c> (q x d float32)
@@ -9,7 +9,7 @@ namespace AnnSql.Benchmarks;
 /// gzip-compressed (<c>.gz</c>), stored as uint8 (<c>.u8bin</c>, e.g. the full 60k MNIST) or, for the vendored MNIST
 /// copy, as uint16 thousandths (<c>.u16.gz</c>, see tests/data/README.md).
 /// </summary>
-internal sealed class VectorDataSet
+public sealed class VectorDataSet
 {
     private VectorDataSet(string directory, float[] baseRows, int count, int dim, float[] queries, int queryCount, int[] groundTruth, int groundTruthK)
     {

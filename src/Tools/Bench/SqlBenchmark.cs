@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using AnnSql.Tools.Datasets;
 using Npgsql;
 using NpgsqlTypes;
 using Pgvector;
 using Pgvector.Npgsql;
 
-namespace AnnSql.Benchmarks;
+namespace AnnSql.Tools.Bench;
 
 /// <summary>One server to measure: a display name and an Npgsql connection string.</summary>
 internal sealed record Endpoint(string Name, string ConnectionString)
