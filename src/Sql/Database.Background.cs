@@ -5,6 +5,38 @@ namespace AnnSql.Sql;
 
 public sealed partial class Database
 {
+    /// <summary>
+    /// The warm-up after <see cref="Open(DatabaseOptions, ILogger?)"/>: every vector index built (those rebuilt at startup),
+    /// caught up with the rows replayed from the log, and with its disk file's hot-node cache loaded, so the first queries
+    /// run at full speed. Queries are answered meanwhile (unready indexes fall back to the exact scan). Returns false
+    /// when <paramref name="budget"/> ran out first, leaving the rest to finish in the background.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (shutdown).</exception>
+    public async Task<bool> WarmUpAsync(TimeSpan budget, CancellationToken cancellationToken)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdown.Token);
+        bounded.CancelAfter(budget);
+        var indexes = Volatile.Read(ref _tables).Values.SelectMany(t => t.VectorIndexes).ToList();
+        try
+        {
+            await Task.WhenAll(indexes.Select(i => i.WarmUpAsync(bounded.Token)));
+            LogWarmedUp(_logger, indexes.Count, clock.Elapsed.TotalSeconds);
+            return true;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogWarmUpStopped(_logger, budget.TotalSeconds, indexes.Count(i => i.State != Indexing.VectorIndexState.Ready));
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "warm-up finished: {Indexes} indexes ready in {Seconds:F2} s")]
+    private static partial void LogWarmedUp(ILogger logger, int indexes, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "warm-up stopped after {Seconds} s with {NotReady} indexes not built; they finish in the background")]
+    private static partial void LogWarmUpStopped(ILogger logger, double seconds, int notReady);
+
     /// <summary>How often the background worker looks for work when nothing wakes it.</summary>
     private static readonly TimeSpan BackgroundTick = TimeSpan.FromSeconds(1);
 

@@ -38,6 +38,12 @@ public sealed class AnnSqlOptions
     /// <summary>Megabytes of device memory the column mirrors and scratch may hold; 0 takes 80% of the GPU's memory.</summary>
     public long GpuMemoryBudgetMb { get; set; }
 
+    /// <summary>
+    /// The longest the start waits for indexes to build, catch up and fill their caches before <c>/ready</c> reports
+    /// ready anyway (the rest finishes in the background), e.g. <c>00:05:00</c>.
+    /// </summary>
+    public TimeSpan WarmupTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Authentication rules and roles (section <c>Auth</c>).</summary>
     public AuthOptions Auth { get; set; } = new();
 

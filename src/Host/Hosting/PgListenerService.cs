@@ -2,17 +2,18 @@ using System.Net;
 using System.Net.Sockets;
 using AnnSql.Host.Adapters;
 using AnnSql.Host.Configuration;
+using AnnSql.Sql;
 using AnnSql.Wire.Protocol;
 using Microsoft.Extensions.Options;
 
 namespace AnnSql.Host.Hosting;
 
 /// <summary>
-/// Accepts PostgreSQL protocol connections and runs each on its own task until shutdown; prints
-/// <c>listening on HOST:PORT</c> once it accepts connections.
+/// Accepts PostgreSQL protocol connections, once the database has recovered, and runs each on its own task until
+/// shutdown; prints <c>listening on HOST:PORT</c> once it accepts connections.
 /// </summary>
 public sealed partial class PgListenerService(
-    SqlSessionHandlerFactory factory,
+    DatabaseStartup startup,
     ConnectionSecurity security,
     IOptions<AnnSqlOptions> options,
     ILogger<PgListenerService> logger) : BackgroundService
@@ -24,6 +25,18 @@ public sealed partial class PgListenerService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Connections are accepted once recovery finished, as PostgreSQL does; a failed recovery stops the server.
+        Database database;
+        try
+        {
+            database = await startup.Opened.WaitAsync(stoppingToken);
+        }
+        catch (Exception e) when (e is OperationCanceledException || startup.Phase == StartupPhase.Failed)
+        {
+            return;
+        }
+
+        var factory = new SqlSessionHandlerFactory(database);
         var endpoint = AnnSqlOptions.ParseEndPoint(options.Value.Listen);
         using var listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
@@ -46,7 +59,7 @@ public sealed partial class PgListenerService(
                 var socket = await listener.AcceptAsync(stoppingToken);
                 socket.NoDelay = true;
                 connections.RemoveAll(t => t.IsCompleted);
-                connections.Add(Task.Run(() => ServeAsync(socket, connectionOptions, stoppingToken), CancellationToken.None));
+                connections.Add(Task.Run(() => ServeAsync(socket, factory, connectionOptions, stoppingToken), CancellationToken.None));
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -56,7 +69,7 @@ public sealed partial class PgListenerService(
         await Task.WhenAll(connections);
     }
 
-    private async Task ServeAsync(Socket socket, PgConnectionOptions connectionOptions, CancellationToken ct)
+    private async Task ServeAsync(Socket socket, SqlSessionHandlerFactory factory, PgConnectionOptions connectionOptions, CancellationToken ct)
     {
         await using var stream = new NetworkStream(socket, ownsSocket: true);
         try

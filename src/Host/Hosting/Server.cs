@@ -42,10 +42,6 @@ internal static class Server
             return 1;
         }
 
-        // The database opens (recovery, index loading) before the host is built, so it logs through its own factory.
-        using var databaseLogging = LoggerFactory.Create(logging => logging
-            .AddConfiguration(builder.Configuration.GetSection("Logging"))
-            .AddSimpleConsole(o => o.SingleLine = true));
         var gpuMode = options.Gpu.Trim().ToLowerInvariant() switch
         {
             "auto" => AnnSql.Index.Gpu.GpuMode.Auto,
@@ -60,19 +56,12 @@ internal static class Server
         }
 
         AnnSql.Index.Gpu.GpuDevice.Configure(new AnnSql.Index.Gpu.GpuOptions { Mode = gpuMode.Value, MemoryBudgetBytes = options.GpuMemoryBudgetMb << 20 });
-        Database database;
+        // The lock is taken before the host starts, so a second server on the directory exits at once; recovery and the
+        // warm-up run in the background (DatabaseStartup) while /health and /ready answer.
+        DataDirectory directory;
         try
         {
-            database = Database.Open(
-                new DatabaseOptions
-                {
-                    DataDirectory = options.Data,
-                    CheckpointWalBytes = options.CheckpointWalBytes,
-                    CheckpointInterval = options.CheckpointInterval,
-                    DiskIndexCacheBytes = options.DiskIndexCacheBytes,
-                    DiskIndexDirectIo = options.DiskIndexDirectIo,
-                },
-                databaseLogging.CreateLogger<Database>());
+            directory = DataDirectory.Open(options.Data);
         }
         catch (DataDirectoryLockedException ex)
         {
@@ -80,21 +69,42 @@ internal static class Server
             return 1;
         }
 
-        builder.Services.AddSingleton(database);
+        var databaseOptions = new DatabaseOptions
+        {
+            DataDirectory = directory.Path,
+            CheckpointWalBytes = options.CheckpointWalBytes,
+            CheckpointInterval = options.CheckpointInterval,
+            DiskIndexCacheBytes = options.DiskIndexCacheBytes,
+            DiskIndexDirectIo = options.DiskIndexDirectIo,
+        };
         builder.Services.AddSingleton(security);
-        builder.Services.AddSingleton<SqlSessionHandlerFactory>();
+        builder.Services.AddSingleton(sp => new DatabaseStartup(
+            directory, databaseOptions, options.WarmupTimeout, sp.GetRequiredService<ILogger<Database>>(), sp.GetRequiredService<IHostApplicationLifetime>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DatabaseStartup>());
         builder.Services.AddHostedService<PgListenerService>();
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("annsql"))
             .WithMetrics(m => m
-                .AddMeter("AnnSql.Wire", "AnnSql.Sql", "AnnSql.Index")
+                .AddMeter("AnnSql.Wire", "AnnSql.Host", "AnnSql.Sql", "AnnSql.Index")
                 .AddPrometheusExporter());
 
         var app = builder.Build();
+        var startup = app.Services.GetRequiredService<DatabaseStartup>();
         app.MapGet("/health", () => Results.Text("ok"));
+        app.MapGet("/ready", () => startup.Phase switch
+        {
+            StartupPhase.Ready => Results.Text("ready"),
+            StartupPhase.Recovering => Results.Text("recovering", statusCode: StatusCodes.Status503ServiceUnavailable),
+            StartupPhase.WarmingUp => Results.Text("warming up", statusCode: StatusCodes.Status503ServiceUnavailable),
+            _ => Results.Text("failed", statusCode: StatusCodes.Status503ServiceUnavailable),
+        });
         app.MapPrometheusScrapingEndpoint("/metrics");
         await app.RunAsync();
-        await database.DisposeAsync();
-        return 0;
+        if (startup.Database is { } database)
+        {
+            await database.DisposeAsync();
+        }
+
+        return Environment.ExitCode;
     }
 }

@@ -267,11 +267,32 @@ public sealed partial class VectorIndex
         LogMerged(_environment.Logger, Info.Name, points.Count, deleted, next.Disk?.Index.LiveCount ?? 0, clock.Elapsed.TotalSeconds);
     }
 
+    /// <summary>The latest hot-node cache load; it never faults (failures are logged).</summary>
+    private Task _cacheLoad = Task.CompletedTask;
+
+    /// <summary>
+    /// Brings the index to serving state, for the server's warm-up before it reports ready: waits while it is being
+    /// built (a build started at startup runs in the background), inserts the committed rows it has not indexed yet
+    /// (the catch-up after recovery), and waits for its disk file's hot-node cache (DiskANN §3.4) to be loaded. An index
+    /// whose build failed never becomes ready: the wait ends only with <paramref name="cancellationToken"/>.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">cancelled (the warm-up's time bound, or shutdown).</exception>
+    public async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        while (State != VectorIndexState.Ready)
+        {
+            await Task.Delay(20, cancellationToken);
+        }
+
+        await Task.Run(() => Maintain(), cancellationToken);
+        await Volatile.Read(ref _cacheLoad).WaitAsync(cancellationToken);
+    }
+
     /// <summary>Closes a replaced generation's disk file once the scans still reading it are done.</summary>
     private static void Retire(IndexedGraph? replaced) => replaced?.Disk?.Index.Dispose();
 
     /// <summary>Fills the hot-node cache of a new generation's file in the background.</summary>
-    private void StartCacheLoad(DiskGeneration generation) => _ = Task.Run(() =>
+    private void StartCacheLoad(DiskGeneration generation) => _cacheLoad = Task.Run(() =>
     {
         try
         {

@@ -13,6 +13,8 @@ public sealed partial class AnnSqlServer : IAsyncDisposable
 {
     private readonly string[] _extraArguments;
     private Process? _process;
+    private Task<int> _listening = Task.FromResult(0);
+    private Stopwatch _clock = new();
 
     private AnnSqlServer(string dataDirectory, string[] extraArguments)
     {
@@ -46,7 +48,12 @@ public sealed partial class AnnSqlServer : IAsyncDisposable
         return server;
     }
 
-    public async Task RestartAsync()
+    /// <summary>
+    /// Starts the server process on <see cref="DataDirectory"/> and waits until its HTTP side port is up and, unless
+    /// <paramref name="waitForListening"/> is false, until it accepts PostgreSQL connections (then
+    /// <see cref="WaitForListeningAsync"/> waits for that).
+    /// </summary>
+    public async Task RestartAsync(bool waitForListening = true)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "annsql.dll");
         var psi = new ProcessStartInfo("dotnet")
@@ -92,9 +99,20 @@ public sealed partial class AnnSqlServer : IAsyncDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         _process.Exited += (_, _) => http.TrySetException(new InvalidOperationException("annsql exited: " + errors));
-        Port = await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        StartupTime = clock.Elapsed;
+        _listening = ready.Task;
+        _clock = clock;
         HttpPort = await http.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        if (waitForListening)
+        {
+            await WaitForListeningAsync();
+        }
+    }
+
+    /// <summary>Waits until the started process accepts PostgreSQL connections (after recovery) and sets <see cref="Port"/>.</summary>
+    public async Task WaitForListeningAsync()
+    {
+        Port = await _listening.WaitAsync(TimeSpan.FromSeconds(60));
+        StartupTime = _clock.Elapsed;
     }
 
     public NpgsqlDataSource CreateDataSource(bool useVector = true)
