@@ -34,6 +34,7 @@ public sealed partial class Database : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly DatabaseOptions _options;
     private Dictionary<uint, TableRuntime> _tables = [];
+    private readonly DatabaseMetrics _metrics;
     private CatalogState _catalog = new();
     private long _appliedSeq;
     private long _visibleSeq;
@@ -49,6 +50,7 @@ public sealed partial class Database : IAsyncDisposable
 
     private Database(DataDirectory directory, WriteAheadLog wal, CheckpointStore checkpoints, DatabaseOptions options, ILogger logger)
     {
+        _metrics = new DatabaseMetrics(this);
         _directory = directory;
         _wal = wal;
         _checkpoints = checkpoints;
@@ -88,16 +90,28 @@ public sealed partial class Database : IAsyncDisposable
 
     public DatabaseOptions Options => _options;
 
+    /// <summary>The runtime state of every table (a snapshot of the current set).</summary>
+    internal IEnumerable<TableRuntime> AllTables() => Volatile.Read(ref _tables).Values;
+
     public string DataDirectoryPath => _directory.Path;
 
     /// <summary>
     /// Opens (creating if needed) the data directory, takes its lock, loads the last checkpoint and replays the log.
     /// </summary>
     /// <exception cref="DataDirectoryLockedException">Another server holds the directory.</exception>
-    public static Database Open(DatabaseOptions options, ILogger? logger = null)
+    public static Database Open(DatabaseOptions options, ILogger? logger = null) =>
+        Open(DataDirectory.Open(options.DataDirectory), options, logger);
+
+    /// <summary>
+    /// Opens the database in <paramref name="directory"/>, which the caller has already locked (so a second server fails
+    /// before anything else starts); the database owns it from here on and releases it on dispose or when opening fails.
+    /// <see cref="DatabaseOptions.DataDirectory"/> is not used.
+    /// </summary>
+    /// <exception cref="InvalidDataException">a checkpoint or the log is damaged beyond the torn tail recovery discards.</exception>
+    /// <exception cref="IOException">the files cannot be read or written.</exception>
+    public static Database Open(DataDirectory directory, DatabaseOptions options, ILogger? logger = null)
     {
         logger ??= NullLogger.Instance;
-        var directory = DataDirectory.Open(options.DataDirectory);
         try
         {
             var checkpoints = new CheckpointStore(directory.CheckpointDirectory);
@@ -610,6 +624,7 @@ public sealed partial class Database : IAsyncDisposable
 
         await _wal.DisposeAsync();
         DeviceScans.Dispose();
+        _metrics.Dispose();
         _directory.Dispose();
         _checkpointGate.Dispose();
         _shutdown.Dispose();

@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Text;
+using AnnSql.Host.Telemetry;
 using AnnSql.Sql;
 using AnnSql.Sql.Ast;
 using AnnSql.Sql.Errors;
@@ -37,12 +39,14 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
     public async ValueTask SimpleQueryAsync(string sql, IPgResponder responder, CancellationToken ct)
     {
         IReadOnlyList<Statement> statements;
+        long started = Stopwatch.GetTimestamp();
         try
         {
             statements = SqlSession.Parse(sql);
         }
         catch (SqlException e)
         {
+            QueryMetrics.Failed(sql, Stopwatch.GetElapsedTime(started).TotalSeconds);
             _session.MarkFailed();
             throw ToPg(e);
         }
@@ -56,13 +60,22 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
         foreach (var statement in statements)
         {
             string text = sql.Substring(statement.Position, Math.Min(statement.Length, sql.Length - statement.Position));
+            started = Stopwatch.GetTimestamp();
+            bool analyzed = false;
             try
             {
                 var prepared = _session.Prepare(statement, text, []);
+                analyzed = true;
                 await RunAsync(prepared, [], responder, null, writeDescription: true, ct);
             }
             catch (SqlException e)
             {
+                if (!analyzed)
+                {
+                    // RunAsync counts the statements that ran; this one failed in parse analysis.
+                    QueryMetrics.Failed(text, Stopwatch.GetElapsedTime(started).TotalSeconds);
+                }
+
                 _session.MarkFailed();
                 responder.WriteError(ToPg(e).Error);
                 return;
@@ -76,6 +89,7 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
 
     public PgPreparedStatement Parse(string statementName, string sql, ReadOnlySpan<uint> parameterTypeOids)
     {
+        long started = Stopwatch.GetTimestamp();
         try
         {
             var statements = SqlSession.Parse(sql);
@@ -91,6 +105,7 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
         }
         catch (SqlException e)
         {
+            QueryMetrics.Failed(sql, Stopwatch.GetElapsedTime(started).TotalSeconds);
             _session.MarkFailed();
             throw ToPg(e);
         }
@@ -158,6 +173,8 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
             responder.WriteNotice(PgError.Notice(message));
             await responder.FlushAsync(token);
         };
+        long started = Stopwatch.GetTimestamp();
+        bool completed = false;
         try
         {
             StatementResult result;
@@ -170,7 +187,9 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
                 _session.NoticeSink = null;
             }
 
-            await WriteResultAsync(result, responder, portalFields, writeDescription, ct);
+            var (tag, rows) = await WriteResultAsync(result, responder, portalFields, writeDescription, ct);
+            completed = true;
+            QueryMetrics.Completed(tag, rows, Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested && !ct.IsCancellationRequested)
         {
@@ -179,10 +198,15 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
         finally
         {
             _running = null;
+            if (!completed)
+            {
+                QueryMetrics.Failed(prepared.Sql, Stopwatch.GetElapsedTime(started).TotalSeconds);
+            }
         }
     }
 
-    private async ValueTask WriteResultAsync(StatementResult result, IPgResponder responder, PgField[]? portalFields, bool writeDescription, CancellationToken ct)
+    /// <summary>Writes the result's messages; returns the command tag sent and the rows returned.</summary>
+    private async ValueTask<(string Tag, long Rows)> WriteResultAsync(StatementResult result, IPgResponder responder, PgField[]? portalFields, bool writeDescription, CancellationToken ct)
     {
         foreach (var notice in result.Notices)
         {
@@ -199,8 +223,9 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
                 copyIn.Write(chunk.Span);
             }
 
-            responder.WriteCommandComplete(await copyIn.CompleteAsync(ct));
-            return;
+            string copyTag = await copyIn.CompleteAsync(ct);
+            responder.WriteCommandComplete(copyTag);
+            return (copyTag, 0);
         }
 
         if (result.CopyOut is { } copyOut)
@@ -234,8 +259,9 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
             }
 
             responder.EndCopyOut();
-            responder.WriteCommandComplete(result.Tag(n));
-            return;
+            string copyOutTag = result.Tag(n);
+            responder.WriteCommandComplete(copyOutTag);
+            return (copyOutTag, n);
         }
 
         long rows = 0;
@@ -285,7 +311,9 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
         }
 
         _session.Settings.PendingReports.Clear();
-        responder.WriteCommandComplete(result.Tag(rows));
+        string tag = result.Tag(rows);
+        responder.WriteCommandComplete(tag);
+        return (tag, rows);
     }
 
     /// <summary>RowDescription fields in text format (Bind's result formats are applied by Wire).</summary>

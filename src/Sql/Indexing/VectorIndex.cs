@@ -229,6 +229,7 @@ public sealed partial class VectorIndex
                 Volatile.Write(ref _current, built);
                 Volatile.Write(ref _state, (int)VectorIndexState.Ready);
                 BuildTime = clock.Elapsed;
+                IndexMetrics.Built(Info.Name, Options.Storage == DiskAnnStorage.Disk, BuildTime);
                 Retire(replaced);
             }
             catch when (first)

@@ -99,8 +99,11 @@ internal static class BackendMessages
         buffer.WriteInt32(4);
     }
 
-    public static void WriteErrorResponse(PgOutputBuffer buffer, PgError error) =>
+    public static void WriteErrorResponse(PgOutputBuffer buffer, PgError error)
+    {
+        Telemetry.WireMetrics.ErrorSent(error.SqlState);
         WriteErrorOrNotice(buffer, BackendMessageCode.ErrorResponse, error);
+    }
 
     public static void WriteNoticeResponse(PgOutputBuffer buffer, PgError notice) =>
         WriteErrorOrNotice(buffer, BackendMessageCode.NoticeResponse, notice);

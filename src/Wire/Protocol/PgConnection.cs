@@ -90,20 +90,33 @@ public sealed partial class PgConnection
     private async Task RunCoreAsync()
     {
         WireMetrics.ConnectionOpened();
+        bool started = false;
         try
         {
             if (await RunStartupWithTimeoutAsync())
             {
+                started = true;
                 await RunMessageLoopAsync();
             }
         }
         catch (ProtocolViolationException ex)
         {
             Log.ProtocolViolation(_logger, ProcessId, ex.Message);
-            await TrySendFinalAsync(ex.ToError());
+            var error = ex.ToError();
+            if (!started)
+            {
+                WireMetrics.ConnectionRejected(error.SqlState);
+            }
+
+            await TrySendFinalAsync(error);
         }
         catch (PgErrorException ex) when (ex.Error.IsFatal)
         {
+            if (!started)
+            {
+                WireMetrics.ConnectionRejected(ex.Error.SqlState);
+            }
+
             await TrySendFinalAsync(ex.Error);
         }
         catch (OperationCanceledException) when (_ct.IsCancellationRequested)

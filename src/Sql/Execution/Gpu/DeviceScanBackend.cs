@@ -126,6 +126,18 @@ public sealed class DeviceScanBackend : IDisposable
         return mirror.Incompatible ? null : mirror;
     }
 
+    /// <summary>Device memory held by the column mirrors, in bytes.</summary>
+    public long DeviceBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _mirrors.Values.Sum(m => m?.DeviceBytes ?? 0);
+            }
+        }
+    }
+
     /// <summary>Frees the mirror of a table that was dropped or changed, so its device memory goes back to the budget.</summary>
     public void Forget(uint tableOid)
     {

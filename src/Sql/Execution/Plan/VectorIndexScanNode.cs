@@ -203,6 +203,7 @@ public sealed class VectorIndexScanNode(
         }
 
         ctx.DistanceComputations += scan.Computations;
+        IndexMetrics.Search(index.Name, report.DiskResident, scan.Computations, report.Hops, report.SectorReads, report.CacheHits);
         if (!complete)
         {
             report.Fallback ??= "fewer than k rows found in the graph";

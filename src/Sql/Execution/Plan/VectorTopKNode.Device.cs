@@ -110,6 +110,7 @@ public sealed partial class VectorTopKNode
             int found = mirror.Search(DeviceScanBackend.MetricOf(operatorName)!.Value, flat.AsSpan(0, queries.Count * dimensions), kk, ids, distances);
             ctx.DistanceComputations += (long)mirror.Count * queries.Count;
             ctx.DeviceSearches++;
+            DatabaseMetrics.GpuQueries(queries.Count);
             var cache = ctx.PrefetchedCandidates(this);
             for (int i = 0; i < queries.Count; i++)
             {
@@ -174,6 +175,7 @@ public sealed partial class VectorTopKNode
                     int found = mirror.Search(metric, vector, kk, ids, distances);
                     ctx.DistanceComputations += mirror.Count;
                     ctx.DeviceSearches++;
+                    DatabaseMetrics.GpuQueries(1);
                     candidates = new DeviceCandidates(ids.AsMemory(0, found), distances.AsMemory(0, found), kk, mirror.Count);
                 }
 
