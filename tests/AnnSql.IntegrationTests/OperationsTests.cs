@@ -136,6 +136,47 @@ public sealed class OperationsTests
         Assert.Equal("ok", await http.GetStringAsync(new Uri("/health", UriKind.Relative)));
     }
 
+    [Fact]
+    public async Task Info_lists_tables_and_indexes_with_their_parameters_sizes_and_a_recall_self_check()
+    {
+        var data = MnistDataset.Load();
+        await using var server = await AnnSqlServer.StartAsync();
+        await using (var source = server.CreateDataSource())
+        await using (var conn = await source.OpenConnectionAsync())
+        {
+            await MnistTable.CreateAsync(conn, data, Rows);
+            await MnistTable.ExecuteAsync(conn, "CREATE INDEX mem_idx ON mnist USING diskann (embedding vector_l2_ops) WITH (max_degree = 24, l_build = 64)");
+            await MnistTable.ExecuteAsync(conn, "CREATE TABLE empty (a int)");
+        }
+
+        string connection = $"Host=127.0.0.1;Port={server.Port};Username=postgres";
+        var (code, stdout, stderr) = await AnnSqlCli.RunAsync(["info", "--connection", connection, "--json", "--sample", "10"]);
+        Assert.True(code == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        var tables = lines.Where(l => l.TryGetProperty("table", out _) && !l.TryGetProperty("index", out _))
+            .ToDictionary(l => l.GetProperty("table").GetString()!, l => l.GetProperty("rows").GetInt64());
+        Assert.Equal(new Dictionary<string, long> { ["empty"] = 0, ["mnist"] = Rows }, tables);
+        var index = Assert.Single(lines, l => l.TryGetProperty("index", out _));
+        Assert.Equal("mem_idx", index.GetProperty("index").GetString());
+        Assert.Equal("embedding", index.GetProperty("column").GetString());
+        Assert.Equal("vector_l2_ops", index.GetProperty("opclass").GetString());
+        Assert.Contains("max_degree='24'", index.GetProperty("options").GetString(), StringComparison.Ordinal);
+        Assert.Equal("memory", index.GetProperty("storage").GetString());
+        Assert.Equal(Rows, index.GetProperty("points").GetInt64());
+        Assert.True(index.GetProperty("resident_bytes").GetInt64() >= Rows * 784 * 4);
+        Assert.True(index.GetProperty("build_seconds").GetDouble() > 0);
+        Assert.Equal(10, index.GetProperty("sample").GetInt32());
+        Assert.True(index.GetProperty("recall").GetDouble() >= 0.9, stdout);
+
+        // The table form, and a clear error for a server that is not there.
+        (code, stdout, _) = await AnnSqlCli.RunAsync(["info", "--connection", connection, "--sample", "0"]);
+        Assert.Equal(0, code);
+        Assert.Contains("mem_idx", stdout, StringComparison.Ordinal);
+        (code, _, stderr) = await AnnSqlCli.RunAsync(["info", "--connection", "Host=127.0.0.1;Port=1;Username=postgres;Timeout=3"]);
+        Assert.Equal(1, code);
+        Assert.StartsWith("annsql info: ", stderr, StringComparison.Ordinal);
+    }
+
     /// <summary>A StartupMessage with protocol version 9.9, which the server refuses before authentication.</summary>
     private static async Task SendBadStartupAsync(int port)
     {

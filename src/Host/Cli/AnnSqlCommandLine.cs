@@ -1,6 +1,7 @@
 using System.CommandLine;
 using AnnSql.Tools.Bench;
 using AnnSql.Tools.Datasets;
+using AnnSql.Tools.Info;
 
 namespace AnnSql.Host.Cli;
 
@@ -18,6 +19,7 @@ internal static class AnnSqlCommandLine
         {
             ServeCommand.Create(),
             BenchCommand.Create("bench", DataOption(), LoadData),
+            InfoCommand.Create(),
         };
 
         // No verb, or options straight after the program name (annsql --listen ...): serve.
