@@ -1,6 +1,7 @@
 using System.CommandLine;
 using AnnSql.Tools.Bench;
 using AnnSql.Tools.Datasets;
+using AnnSql.Tools.Import;
 
 namespace AnnSql.Host.Cli;
 
@@ -17,6 +18,7 @@ internal static class AnnSqlCommandLine
         RootCommand root = new("annsql: a PostgreSQL-protocol vector database with DiskANN indexes")
         {
             ServeCommand.Create(),
+            ImportCommand.Create(),
             BenchCommand.Create("bench", DataOption(), LoadData),
         };
 
