@@ -1,6 +1,7 @@
 using System.CommandLine;
 using AnnSql.Tools.Bench;
 using AnnSql.Tools.Datasets;
+using AnnSql.Tools.Import;
 using AnnSql.Tools.Info;
 
 namespace AnnSql.Host.Cli;
@@ -18,6 +19,7 @@ internal static class AnnSqlCommandLine
         RootCommand root = new("annsql: a PostgreSQL-protocol vector database with DiskANN indexes")
         {
             ServeCommand.Create(),
+            ImportCommand.Create(),
             BenchCommand.Create("bench", DataOption(), LoadData),
             InfoCommand.Create(),
         };

@@ -103,20 +103,8 @@ public sealed class VectorDataSet
     /// <summary>The first label on each line of a DiskANN label file (comma-separated integers per vector), or null when absent.</summary>
     private static int[]? ReadLabels(string directory, string fileName, int expected)
     {
-        string path = Path.Combine(directory, fileName);
-        if (!File.Exists(path) && !File.Exists(path + ".gz"))
-        {
-            return null;
-        }
-
-        (byte[] bytes, string read) = ReadRaw(directory, fileName);
-        string[] lines = System.Text.Encoding.UTF8.GetString(bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        if (lines.Length != expected)
-        {
-            throw new InvalidDataException($"{read}: {lines.Length} lines for {expected} vectors");
-        }
-
-        return [.. lines.Select(l => int.Parse(l.Split(',')[0], System.Globalization.CultureInfo.InvariantCulture))];
+        string? path = VectorFileReader.Find(directory, fileName, "");
+        return path is null ? null : [.. LabelFile.Read(path, expected).Select(l => l.Length > 0 ? l[0] : 0)];
     }
 
     /// <summary>
@@ -156,46 +144,17 @@ public sealed class VectorDataSet
             return (values, rows, dim);
         }
 
-        string bytePath = Path.Combine(directory, stem + ".u8bin");
-        if (File.Exists(bytePath) && !File.Exists(Path.Combine(directory, stem + ".fbin")))
-        {
-            // DiskANN's uint8 layout (e.g. full MNIST pixels 0..255): exact small integers, widened to float32.
-            byte[] raw = File.ReadAllBytes(bytePath);
-            (int rows, int dim) = ReadHeader(raw, bytePath, sizeof(byte));
-            float[] values = new float[rows * dim];
-            ReadOnlySpan<byte> body = raw.AsSpan(8);
-            for (int i = 0; i < values.Length; i++)
-            {
-                values[i] = body[i];
-            }
-
-            return (values, rows, dim);
-        }
-
-        (byte[] bytes, string path) = ReadRaw(directory, stem + ".fbin");
-        (int n, int d) = ReadHeader(bytes, path, sizeof(float));
-        float[] data = new float[n * d];
-        ReadOnlySpan<byte> payload = bytes.AsSpan(8);
-        for (int i = 0; i < data.Length; i++)
-        {
-            data[i] = BinaryPrimitives.ReadSingleLittleEndian(payload[(4 * i)..]);
-        }
-
-        return (data, n, d);
+        // DiskANN's uint8 layout (e.g. full MNIST pixels 0..255) is widened to float32 exactly.
+        string path = VectorFileReader.Find(directory, stem, ".fbin", ".u8bin")
+            ?? throw new FileNotFoundException($"none of {stem}.fbin, {stem}.u8bin (or .gz) exists in {directory}", Path.Combine(directory, stem + ".fbin"));
+        return VectorFileReader.ReadAllFloats(path);
     }
 
     private static (int[] Values, int Rows, int Dim) ReadInts(string directory, string stem)
     {
-        (byte[] bytes, string path) = ReadRaw(directory, stem + ".ibin");
-        (int n, int d) = ReadHeader(bytes, path, sizeof(int));
-        int[] data = new int[n * d];
-        ReadOnlySpan<byte> payload = bytes.AsSpan(8);
-        for (int i = 0; i < data.Length; i++)
-        {
-            data[i] = BinaryPrimitives.ReadInt32LittleEndian(payload[(4 * i)..]);
-        }
-
-        return (data, n, d);
+        string path = VectorFileReader.Find(directory, stem, ".ibin")
+            ?? throw new FileNotFoundException($"neither {stem}.ibin nor {stem}.ibin.gz exists in {directory}", Path.Combine(directory, stem + ".ibin"));
+        return VectorFileReader.ReadAllInts(path);
     }
 
     private static (int Rows, int Dim) ReadHeader(byte[] bytes, string path, int elementSize)
@@ -214,22 +173,6 @@ public sealed class VectorDataSet
         }
 
         return (rows, dim);
-    }
-
-    private static (byte[] Bytes, string Path) ReadRaw(string directory, string fileName)
-    {
-        string path = Path.Combine(directory, fileName);
-        if (File.Exists(path))
-        {
-            return (File.ReadAllBytes(path), path);
-        }
-
-        if (File.Exists(path + ".gz"))
-        {
-            return (ReadGzip(path + ".gz"), path + ".gz");
-        }
-
-        throw new FileNotFoundException($"neither {path} nor {path}.gz exists", path);
     }
 
     private static byte[] ReadGzip(string path)

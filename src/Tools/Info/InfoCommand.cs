@@ -16,9 +16,6 @@ namespace AnnSql.Tools.Info;
 /// </summary>
 public static class InfoCommand
 {
-    /// <summary>The default connection: a server on this machine's default port, as user postgres.</summary>
-    public const string DefaultConnection = "Host=127.0.0.1;Port=5433;Username=postgres;Database=postgres";
-
     private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The <c>info</c> verb.</summary>
@@ -27,7 +24,7 @@ public static class InfoCommand
         Option<string> connection = new("--connection", "-c")
         {
             Description = "Npgsql connection string of the server",
-            DefaultValueFactory = _ => DefaultConnection,
+            DefaultValueFactory = _ => Import.ImportOptions.DefaultConnectionString,
         };
         Option<int> sample = new("--sample")
         {
