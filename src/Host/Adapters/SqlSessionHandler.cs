@@ -203,6 +203,29 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
             return;
         }
 
+        if (result.BaseBackup is { } backup)
+        {
+            await using (backup)
+            {
+                // PostgreSQL's walsender answers BASE_BACKUP with a CopyOutResponse too; the archive is one binary stream.
+                responder.BeginCopyOut(1, []);
+                var stream = new CopyDataStream(responder);
+                try
+                {
+                    await backup.WriteAsync(stream, ct);
+                }
+                catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+                {
+                    // Ends the COPY with an ErrorResponse: the client never takes a cut-off stream for a whole archive.
+                    throw new SqlException(SqlState.IoError, "base backup failed: " + e.Message);
+                }
+            }
+
+            responder.EndCopyOut();
+            responder.WriteCommandComplete(result.Tag(0));
+            return;
+        }
+
         if (result.CopyOut is { } copyOut)
         {
             short format = copyOut.Format == CopyFormat.Binary ? (short)1 : (short)0;

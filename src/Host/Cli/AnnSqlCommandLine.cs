@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AnnSql.Tools.Backup;
 using AnnSql.Tools.Bench;
 using AnnSql.Tools.Datasets;
 
@@ -18,6 +19,8 @@ internal static class AnnSqlCommandLine
         {
             ServeCommand.Create(),
             BenchCommand.Create("bench", DataOption(), LoadData),
+            BackupCommand.Create(),
+            RestoreCommand.Create(),
         };
 
         // No verb, or options straight after the program name (annsql --listen ...): serve.
