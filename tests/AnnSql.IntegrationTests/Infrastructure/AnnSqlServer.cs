@@ -46,6 +46,39 @@ public sealed partial class AnnSqlServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Starts a server on an existing data directory (e.g. a restored backup); disposing it deletes the directory.</summary>
+    public static async Task<AnnSqlServer> StartOnAsync(string dataDirectory, params string[] extraArguments)
+    {
+        var server = new AnnSqlServer(dataDirectory, extraArguments);
+        await server.RestartAsync();
+        return server;
+    }
+
+    /// <summary>
+    /// Runs a verb of the built executable (<c>dotnet annsql.dll args...</c>) as a child process and returns its exit code
+    /// and output.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunVerbAsync(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "annsql.dll"));
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(psi)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
+        return (process.ExitCode, await output, await error);
+    }
+
     public async Task RestartAsync()
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "annsql.dll");
