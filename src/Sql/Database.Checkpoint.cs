@@ -21,61 +21,68 @@ public sealed partial class Database
         await _checkpointGate.WaitAsync(ct);
         try
         {
-            long started = System.Diagnostics.Stopwatch.GetTimestamp();
-            long snapshot;
-            ulong redo;
-            CatalogState catalog;
-            Dictionary<uint, TableRuntime> tables;
-            lock (_commitLock)
-            {
-                snapshot = _appliedSeq;
-                redo = _wal.EndLsn;
-                catalog = _catalog;
-                tables = _tables;
-            }
-
-            await _wal.FlushAsync(redo, ct);
-            using (var writer = _checkpoints.BeginCheckpoint(redo))
-            {
-                var meta = new CheckpointMetadata(catalog, snapshot,
-                    tables.ToDictionary(t => t.Key, t => t.Value.Data.IdentityCounter));
-                using (var s = writer.CreateFile(CatalogFile))
-                {
-                    JsonSerializer.Serialize(s, meta, JsonOptions);
-                }
-
-                foreach (var (oid, table) in tables)
-                {
-                    using (var s = writer.CreateFile($"t{oid}.rows"))
-                    {
-                        WriteRows(s, table, snapshot);
-                    }
-
-                    // Index files are derived state written after the rows: at recovery, points whose rows are gone are
-                    // tombstoned and rows past the index's watermark are inserted, so any moment of the index fits.
-                    foreach (var index in table.VectorIndexes)
-                    {
-                        if (index.State == Indexing.VectorIndexState.Ready)
-                        {
-                            using var s = new BufferedStream(writer.CreateFile(IndexFileName(index.Info.Oid)), 1 << 20);
-                            index.Save(s);
-                        }
-                    }
-                }
-
-                writer.Commit();
-            }
-
-            _wal.RecycleBefore(redo);
-            RemoveUnusedIndexFiles();
-            _lastCheckpointLsn = redo;
-            _lastCheckpointTime = Environment.TickCount64;
-            StorageMetrics.CheckpointDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+            await CheckpointLockedAsync(ct);
         }
         finally
         {
             _checkpointGate.Release();
         }
+    }
+
+    /// <summary><see cref="CheckpointAsync"/> for a caller that holds the checkpoint gate.</summary>
+    private async ValueTask CheckpointLockedAsync(CancellationToken ct)
+    {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        long snapshot;
+        ulong redo;
+        CatalogState catalog;
+        Dictionary<uint, TableRuntime> tables;
+        lock (_commitLock)
+        {
+            snapshot = _appliedSeq;
+            redo = _wal.EndLsn;
+            catalog = _catalog;
+            tables = _tables;
+        }
+
+        await _wal.FlushAsync(redo, ct);
+        using (var writer = _checkpoints.BeginCheckpoint(redo))
+        {
+            var meta = new CheckpointMetadata(catalog, snapshot,
+                tables.ToDictionary(t => t.Key, t => t.Value.Data.IdentityCounter));
+            using (var s = writer.CreateFile(CatalogFile))
+            {
+                JsonSerializer.Serialize(s, meta, JsonOptions);
+            }
+
+            foreach (var (oid, table) in tables)
+            {
+                using (var s = writer.CreateFile($"t{oid}.rows"))
+                {
+                    WriteRows(s, table, snapshot);
+                }
+
+                // Index files are derived state written after the rows: at recovery, points whose rows are gone are
+                // tombstoned and rows past the index's watermark are inserted, so any moment of the index fits.
+                foreach (var index in table.VectorIndexes)
+                {
+                    if (index.State == Indexing.VectorIndexState.Ready)
+                    {
+                        using var s = new BufferedStream(writer.CreateFile(IndexFileName(index.Info.Oid)), 1 << 20);
+                        index.Save(s);
+                    }
+                }
+            }
+
+            writer.Commit();
+        }
+
+        // A base backup in progress still needs the log from its own checkpoint's redo LSN on.
+        _wal.RecycleBefore(Math.Min(redo, OldestBackupRedoLsn()));
+        RemoveUnusedIndexFiles();
+        _lastCheckpointLsn = redo;
+        _lastCheckpointTime = Environment.TickCount64;
+        StorageMetrics.CheckpointDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
     private static string IndexFileName(uint indexOid) => $"i{indexOid}.graph";
@@ -93,12 +100,13 @@ public sealed partial class Database
         }
 
         var live = new HashSet<string>(StringComparer.Ordinal);
+        var pinned = BackupPinnedIndexFiles();
         foreach (var table in Volatile.Read(ref _tables).Values)
         {
             foreach (var index in table.VectorIndexes)
             {
                 live.Add($"i{index.Info.Oid}.");
-                index.RemoveUnusedFiles();
+                index.RemoveUnusedFiles(pinned);
             }
         }
 
@@ -106,7 +114,7 @@ public sealed partial class Database
         {
             string name = Path.GetFileName(file);
             int dot = name.IndexOf('.', StringComparison.Ordinal);
-            if (dot > 0 && !live.Contains(name[..(dot + 1)]))
+            if (dot > 0 && !live.Contains(name[..(dot + 1)]) && !pinned.Contains(name))
             {
                 try
                 {

@@ -260,23 +260,8 @@ public sealed class ImportTests(ImportTests.Server fixture) : IClassFixture<Impo
 
     private async Task<(int Code, string Output, string Error)> ImportAsync(string source, params string[] options)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "annsql.dll"), "import", source }.Concat(options))
-        {
-            psi.ArgumentList.Add(argument);
-        }
-
-        if (!options.Contains("--connection"))
-        {
-            psi.ArgumentList.Add("--connection");
-            psi.ArgumentList.Add(fixture.Process.ConnectionString);
-        }
-
-        using var process = Process.Start(psi)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
-        return (process.ExitCode, await output, await error);
+        string[] connection = options.Contains("--connection") ? [] : ["--connection", fixture.Process.ConnectionString];
+        return await AnnSqlCli.RunAsync(["import", source, .. options, .. connection]);
     }
 
     private static async Task<List<long>> TopIdsAsync(NpgsqlConnection conn, string table, float[] query, int k)

@@ -228,6 +228,30 @@ public sealed class SqlSessionHandler(Database database, PgStartupInfo startup) 
             return (copyTag, 0);
         }
 
+        if (result.BaseBackup is { } backup)
+        {
+            await using (backup)
+            {
+                // PostgreSQL's walsender answers BASE_BACKUP with a CopyOutResponse too; the archive is one binary stream.
+                responder.BeginCopyOut(1, []);
+                var stream = new CopyDataStream(responder);
+                try
+                {
+                    await backup.WriteAsync(stream, ct);
+                }
+                catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+                {
+                    // Ends the COPY with an ErrorResponse: the client never takes a cut-off stream for a whole archive.
+                    throw new SqlException(SqlState.IoError, "base backup failed: " + e.Message);
+                }
+            }
+
+            responder.EndCopyOut();
+            string backupTag = result.Tag(0);
+            responder.WriteCommandComplete(backupTag);
+            return (backupTag, 0);
+        }
+
         if (result.CopyOut is { } copyOut)
         {
             short format = copyOut.Format == CopyFormat.Binary ? (short)1 : (short)0;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AnnSql.Tools.Backup;
 using AnnSql.Tools.Bench;
 using AnnSql.Tools.Datasets;
 using AnnSql.Tools.Import;
@@ -22,6 +23,8 @@ internal static class AnnSqlCommandLine
             ImportCommand.Create(),
             BenchCommand.Create("bench", DataOption(), LoadData),
             InfoCommand.Create(),
+            BackupCommand.Create(),
+            RestoreCommand.Create(),
         };
 
         // No verb, or options straight after the program name (annsql --listen ...): serve.

@@ -173,7 +173,11 @@ public sealed record CopyStatement(
     SelectStatement? Query,
     bool IsFrom,
     string? FileName,
-    IReadOnlyDictionary<string, string> Options) : Statement;
+    IReadOnlyDictionary<string, string> Options) : Statement
+{
+    /// <summary>The source of <c>COPY (BASE_BACKUP ...) TO STDOUT</c>; null for other COPY statements.</summary>
+    public BaseBackupStatement? BaseBackup { get; init; }
+}
 
 // ---- DDL ----
 
@@ -393,6 +397,9 @@ public sealed record VacuumStatement(IReadOnlyList<QualifiedName> Tables, bool A
 
 /// <summary><c>CHECKPOINT</c>.</summary>
 public sealed record CheckpointStatement : Statement;
+
+/// <summary><c>BASE_BACKUP [(LABEL 'label', ...)]</c>: streams a base backup of the data directory as COPY OUT data.</summary>
+public sealed record BaseBackupStatement(string? Label) : Statement;
 
 /// <summary><c>LOCK [TABLE] names [IN mode MODE] [NOWAIT]</c> (accepted; AnnSql's writers serialize per table).</summary>
 public sealed record LockTableStatement(IReadOnlyList<QualifiedName> Tables) : Statement;

@@ -64,6 +64,7 @@ public static class SqlState
     public const string ObjectNotInPrerequisiteState = "55000";
     public const string QueryCanceled = "57014";
     public const string AdminShutdown = "57P01";
+    public const string IoError = "58030";
     public const string InternalError = "XX000";
     public const string DataCorrupted = "XX001";
     public const string ProtocolViolation = "08P01";

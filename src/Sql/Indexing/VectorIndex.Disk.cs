@@ -316,10 +316,11 @@ public sealed partial class VectorIndex
 
     /// <summary>
     /// After a checkpoint is durable: deletes this index's disk files that neither that checkpoint nor the live generation
-    /// names (replaced generations, files of a build or merge a crash interrupted). Skipped while maintenance holds the
-    /// index (a build or merge may be writing a file); the next checkpoint retries.
+    /// names (replaced generations, files of a build or merge a crash interrupted), except the file names in
+    /// <paramref name="keep"/> (those a base backup in progress copies). Skipped while maintenance holds the index (a build or
+    /// merge may be writing a file); the next checkpoint retries.
     /// </summary>
-    public void RemoveUnusedFiles()
+    public void RemoveUnusedFiles(IReadOnlySet<string> keep)
     {
         if (Options.Storage != DiskAnnStorage.Disk || !_maintenance.TryEnter())
         {
@@ -333,7 +334,7 @@ public sealed partial class VectorIndex
             {
                 long? generation = GenerationOf(file);
                 bool inUse = file.EndsWith(DiskFileSuffix, StringComparison.Ordinal) && (generation == current || generation == _savedGeneration);
-                if (!inUse)
+                if (!inUse && !keep.Contains(Path.GetFileName(file)))
                 {
                     File.Delete(file);
                 }

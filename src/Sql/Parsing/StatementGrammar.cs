@@ -46,6 +46,7 @@ internal static class StatementGrammar
         UtilityGrammar.Vacuum,
         UtilityGrammar.Analyze,
         UtilityGrammar.Checkpoint,
+        UtilityGrammar.BaseBackup,
         UtilityGrammar.Lock,
         UtilityGrammar.Reindex).WithSpan().Labelled("statement");
 

@@ -43,8 +43,21 @@ internal static class UtilityGrammar
 
     private static KeyValuePair<string, string> Pair(string key, string value) => new(key, value);
 
+    /// <summary>
+    /// <c>BASE_BACKUP [ ( option [value] [, ...] ) ]</c> or the older <c>BASE_BACKUP [LABEL 'label'] [option ...]</c>
+    /// (PostgreSQL's replication command); of the options only LABEL is used, the others are accepted and ignored. Also the
+    /// source of <c>COPY (BASE_BACKUP ...) TO STDOUT</c>, the form for clients whose COPY API takes only COPY statements.
+    /// </summary>
+    public static readonly Parser<char, Statement> BaseBackup = Kw("base_backup").Then(OneOf(
+            GenericOptions,
+            Map(
+                (label, _) => (IReadOnlyList<KeyValuePair<string, string>>)(label.HasValue ? [Pair("label", label.Value)] : []),
+                Kw("label").Then(OptionValue).Optional(),
+                KwOneOf("progress", "fast", "wal", "nowait", "tablespace_map", "noverify_checksums").SkipMany()))
+        .Map(options => (Statement)new BaseBackupStatement(options.LastOrDefault(o => o.Key == "label").Value)));
+
     private static readonly Parser<char, object> CopySource = OneOf(
-        OpenParen.Then(OneOf(SelectGrammar.SelectStmt.Cast<Statement>(), DmlGrammar.Insert, DmlGrammar.Update, DmlGrammar.Delete))
+        OpenParen.Then(OneOf(SelectGrammar.SelectStmt.Cast<Statement>(), DmlGrammar.Insert, DmlGrammar.Update, DmlGrammar.Delete, BaseBackup))
             .Before(CloseParen).Cast<object>(),
         Map((table, cols) => (object)new CopyTarget(table, cols), Name, SelectGrammar.ParenColIdList.OrNull()));
 
@@ -59,9 +72,12 @@ internal static class UtilityGrammar
                 dict[kv.Key] = kv.Value;
             }
 
-            return source is CopyTarget target
-                ? (Statement)new CopyStatement(target.Table, target.Columns, null, isFrom, file, dict)
-                : new CopyStatement(null, null, source as SelectStatement, isFrom, file, dict);
+            return source switch
+            {
+                CopyTarget target => (Statement)new CopyStatement(target.Table, target.Columns, null, isFrom, file, dict),
+                BaseBackupStatement backup => new CopyStatement(null, null, null, isFrom, file, dict) { BaseBackup = backup },
+                _ => new CopyStatement(null, null, source as SelectStatement, isFrom, file, dict),
+            };
         },
         Kw("copy").Then(Kw("binary").Optional()).Then(CopySource),
         Kw("from").ThenReturn(true).Or(Kw("to").ThenReturn(false)),
@@ -221,7 +237,6 @@ internal static class UtilityGrammar
         .Map(tables => (Statement)new VacuumStatement(tables, true) { AnalyzeOnly = true });
 
     public static readonly Parser<char, Statement> Checkpoint = Kw("checkpoint").ThenReturn((Statement)new CheckpointStatement());
-
     public static readonly Parser<char, Statement> Lock = Kw("lock").Then(Kw("table").Optional())
         .Then(Kw("only").Optional().Then(Name).Before(Op("*").Optional()).SeparatedAtLeastOnce(Comma).ListOf())
         .Before(Kw("in").Then(KwOneOf("access", "row", "share", "update", "exclusive").SkipAtLeastOnce()).Then(Kw("mode")).Optional())

@@ -48,6 +48,12 @@ public sealed class StatementResult
 
     public CopyOutOperation? CopyOut { get; init; }
 
+    /// <summary>
+    /// BASE_BACKUP: a pinned backup to stream as binary COPY OUT data (<see cref="Storage.BaseBackup.WriteAsync"/>); whoever
+    /// runs the result disposes it.
+    /// </summary>
+    public Storage.BaseBackup? BaseBackup { get; init; }
+
     /// <summary>NOTICE messages to send before the result.</summary>
     public IReadOnlyList<string> Notices { get; init; } = [];
 

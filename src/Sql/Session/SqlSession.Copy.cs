@@ -18,6 +18,17 @@ public sealed partial class SqlSession
         }
 
         var options = copy.Options;
+        if (copy.BaseBackup is { } backup)
+        {
+            if (copy.IsFrom || options.Count > (options.ContainsKey("format") ? 1 : 0)
+                || !options.GetValueOrDefault("format", "binary").Equals("binary", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new SqlException(SqlState.FeatureNotSupported, "BASE_BACKUP can only be copied TO STDOUT, as a binary archive");
+            }
+
+            return await StartBaseBackupAsync(backup, ct);
+        }
+
         var format = options.GetValueOrDefault("format", "text").ToLowerInvariant() switch
         {
             "binary" => CopyFormat.Binary,
@@ -91,5 +102,25 @@ public sealed partial class SqlSession
         await Task.CompletedTask;
         var outOp = new CopyOutOperation(format, plan.Columns, plan.Execute(ctx, null), delimiter, nullText, header);
         return new StatementResult { CopyOut = outOp, Tag = n => "COPY " + n.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+    }
+
+    /// <summary>
+    /// BASE_BACKUP (or COPY (BASE_BACKUP) TO STDOUT): checkpoints and pins a base backup for the caller to stream. As PostgreSQL's
+    /// replication commands, it may not run inside a transaction block (25001).
+    /// </summary>
+    private async ValueTask<StatementResult> StartBaseBackupAsync(BaseBackupStatement backup, CancellationToken ct)
+    {
+        if (Transaction is not null)
+        {
+            throw new SqlException(SqlState.ActiveSqlTransaction, "BASE_BACKUP cannot run inside a transaction block");
+        }
+
+        // The backup reads files, not rows: let the vacuum horizon move on while it streams.
+        ReleaseSnapshot();
+        return new StatementResult
+        {
+            BaseBackup = await Database.StartBackupAsync(backup.Label ?? "base backup", ct),
+            Tag = _ => "BASE_BACKUP",
+        };
     }
 }

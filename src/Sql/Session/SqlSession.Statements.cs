@@ -144,6 +144,8 @@ public sealed partial class SqlSession
             case CheckpointStatement:
                 await Database.CheckpointAsync(ct);
                 return StatementResult.Command("CHECKPOINT");
+            case BaseBackupStatement backup:
+                return await StartBaseBackupAsync(backup, ct);
             case LockTableStatement lk:
                 if (Transaction is null)
                 {

@@ -38,6 +38,12 @@ public sealed class CheckpointReader
     /// <summary>Names of the checkpoint's files, in the order they were created.</summary>
     public IReadOnlyList<string> FileNames { get; }
 
+    /// <summary>Full path of the checkpoint's folder.</summary>
+    internal string FolderPath => _folder;
+
+    /// <summary>The manifest's size and CRC32C of file <paramref name="name"/>.</summary>
+    internal bool TryGetEntry(string name, out CheckpointFileEntry entry) => _files.TryGetValue(name, out entry);
+
     /// <summary>Whether the checkpoint has a file called <paramref name="name"/>.</summary>
     public bool Contains(string name) => _files.ContainsKey(name);
 

@@ -17,6 +17,8 @@ public sealed class CheckpointStore
     /// <summary>Name of the file naming the current checkpoint.</summary>
     public const string CurrentFileName = "CURRENT";
 
+    private readonly Lock _pinLock = new();
+    private readonly Dictionary<string, int> _pins = new(StringComparer.Ordinal);
     private int _writerActive;
 
     /// <summary>Uses (creating if needed) <paramref name="checkpointDirectory"/>.</summary>
@@ -124,6 +126,45 @@ public sealed class CheckpointStore
 
     internal void WriterFinished() => Volatile.Write(ref _writerActive, 0);
 
+    /// <summary>
+    /// Keeps checkpoint <paramref name="id"/>'s folder from being deleted when a newer checkpoint is published, until as many
+    /// <see cref="Unpin"/> calls (a base backup reads it meanwhile). The caller makes sure the folder still exists.
+    /// </summary>
+    internal void Pin(string id)
+    {
+        lock (_pinLock)
+        {
+            _pins[id] = _pins.GetValueOrDefault(id) + 1;
+        }
+    }
+
+    /// <summary>Releases one <see cref="Pin"/>; the folder goes at the next publication once no pin is left.</summary>
+    internal void Unpin(string id)
+    {
+        lock (_pinLock)
+        {
+            if (_pins.TryGetValue(id, out int count))
+            {
+                if (count <= 1)
+                {
+                    _pins.Remove(id);
+                }
+                else
+                {
+                    _pins[id] = count - 1;
+                }
+            }
+        }
+    }
+
+    private bool IsPinned(string id)
+    {
+        lock (_pinLock)
+        {
+            return _pins.ContainsKey(id);
+        }
+    }
+
     private string? ReadCurrentId()
     {
         string path = Path.Combine(DirectoryPath, CurrentFileName);
@@ -151,7 +192,7 @@ public sealed class CheckpointStore
         foreach (string folder in Directory.EnumerateDirectories(DirectoryPath))
         {
             string name = Path.GetFileName(folder);
-            if (TryParseId(name, out _) && name != keep)
+            if (TryParseId(name, out _) && name != keep && !IsPinned(name))
             {
                 Directory.Delete(folder, recursive: true);
             }

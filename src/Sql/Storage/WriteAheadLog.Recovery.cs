@@ -69,6 +69,46 @@ public sealed partial class WriteAheadLog
         }
     }
 
+    /// <summary>
+    /// The segment files holding the log from <paramref name="startLsn"/> to <paramref name="endLsn"/> (a record boundary
+    /// at or before <see cref="DurableLsn"/>), oldest first, each with its first LSN and the number of bytes of it that lie
+    /// before <paramref name="endLsn"/>: a base backup copies that prefix, which later appends do not change.
+    /// </summary>
+    /// <exception cref="InvalidDataException"><paramref name="startLsn"/> lies before <see cref="StartLsn"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="endLsn"/> is past <see cref="DurableLsn"/> or before <paramref name="startLsn"/>.</exception>
+    internal List<(string Path, ulong Start, long Length)> SegmentsBetween(ulong startLsn, ulong endLsn)
+    {
+        ulong[] segments;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            segments = [.. _segments];
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(endLsn, _durableLsn);
+            ArgumentOutOfRangeException.ThrowIfLessThan(endLsn, startLsn);
+        }
+
+        if (startLsn < segments[0])
+        {
+            throw new InvalidDataException(
+                $"WAL from LSN {startLsn:X16} is no longer available: the oldest segment starts at {segments[0]:X16}");
+        }
+
+        int first = segments.Length - 1;
+        while (segments[first] > startLsn)
+        {
+            first--;
+        }
+
+        var result = new List<(string Path, ulong Start, long Length)>();
+        for (int i = first; i < segments.Length && (i == first || segments[i] < endLsn); i++)
+        {
+            ulong stop = i + 1 < segments.Length ? Math.Min(segments[i + 1], endLsn) : endLsn;
+            result.Add((SegmentPath(_directory, segments[i]), segments[i], (long)(stop - segments[i])));
+        }
+
+        return result;
+    }
+
     private static IEnumerable<WalRecord> Iterate(string directory, ulong[] segments, int first, ulong startLsn, ulong limit)
     {
         for (int i = first; i < segments.Length; i++)

@@ -5,8 +5,8 @@ namespace AnnSql.IntegrationTests.Infrastructure;
 /// <summary>Runs the built <c>annsql</c> executable with a verb, as a user would from a shell.</summary>
 public static class AnnSqlCli
 {
-    /// <summary>Runs <c>dotnet annsql.dll ARGS</c> to completion (at most <paramref name="timeout"/>, default 5 minutes).</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string[] args, TimeSpan? timeout = null)
+    /// <summary>Runs <c>dotnet annsql.dll ARGS</c> to completion (at most 5 minutes) and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -25,7 +25,7 @@ public static class AnnSqlCli
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         try
         {
-            await process.WaitForExitAsync().WaitAsync(timeout ?? TimeSpan.FromMinutes(5));
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
         }
         catch (TimeoutException)
         {

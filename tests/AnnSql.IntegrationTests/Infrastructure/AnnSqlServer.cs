@@ -48,6 +48,14 @@ public sealed partial class AnnSqlServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Starts a server on an existing data directory (e.g. a restored backup); disposing it deletes the directory.</summary>
+    public static async Task<AnnSqlServer> StartOnAsync(string dataDirectory, params string[] extraArguments)
+    {
+        var server = new AnnSqlServer(dataDirectory, extraArguments);
+        await server.RestartAsync();
+        return server;
+    }
+
     /// <summary>
     /// Starts the server process on <see cref="DataDirectory"/> and waits until its HTTP side port is up and, unless
     /// <paramref name="waitForListening"/> is false, until it accepts PostgreSQL connections (then

@@ -345,6 +345,22 @@ public sealed class StatementParserTests
             "CheckpointStatement()"
         },
         {
+            "BASE_BACKUP",
+            "BaseBackupStatement()"
+        },
+        {
+            "BASE_BACKUP (LABEL 'nightly', CHECKPOINT 'fast', MANIFEST 'yes')",
+            "BaseBackupStatement(Label=nightly)"
+        },
+        {
+            "BASE_BACKUP LABEL 'old style' PROGRESS FAST",
+            "BaseBackupStatement(Label=old style)"
+        },
+        {
+            "COPY (BASE_BACKUP (LABEL 'x')) TO STDOUT",
+            "CopyStatement(BaseBackup=BaseBackupStatement(Label=x))"
+        },
+        {
             "LOCK TABLE \"__EFMigrationsHistory\" IN ACCESS EXCLUSIVE MODE",
             "LockTableStatement(Tables=[__EFMigrationsHistory])"
         },
