@@ -13,10 +13,10 @@ public static class BackupCommand
     /// <summary>The verb.</summary>
     public static Command Create()
     {
-        Option<string> connectionOption = new("--connection")
+        Option<string> connectionOption = new("--connection", "-c")
         {
             Description = "Npgsql connection string of the server to back up",
-            Required = true,
+            DefaultValueFactory = _ => Import.ImportOptions.DefaultConnectionString,
         };
         Option<string> targetOption = new("--target")
         {
