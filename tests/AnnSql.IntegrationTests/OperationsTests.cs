@@ -76,6 +76,9 @@ public sealed class OperationsTests
         Assert.True(Value("annsql_checkpoint_duration_seconds_count") >= 2);
         Assert.Equal(1, Value("annsql_gpu_searches_total"));
         Assert.True(Value("annsql_gpu_memory_used_bytes") >= Rows * 784 * 4);
+
+        // The runtime's own meter.
+        Assert.True(Value("dotnet_process_memory_working_set_bytes") >= Rows * 784 * 4);
     }
 
     [Fact]

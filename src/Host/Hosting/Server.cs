@@ -85,7 +85,7 @@ internal static class Server
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("annsql"))
             .WithMetrics(m => m
-                .AddMeter("AnnSql.Wire", "AnnSql.Host", "AnnSql.Sql", "AnnSql.Index")
+                .AddMeter("AnnSql.Wire", "AnnSql.Host", "AnnSql.Sql", "AnnSql.Index", "System.Runtime")
                 .AddPrometheusExporter());
 
         var app = builder.Build();
