@@ -4,7 +4,10 @@ using Npgsql;
 
 namespace AnnSql.IntegrationTests;
 
-/// <summary>The executable around the engine: the HTTP side port (/health, /metrics) and the data-directory lock.</summary>
+/// <summary>
+/// The executable around the engine: the HTTP side port (/health, /metrics), the data-directory lock, and a start that fails
+/// on damaged data.
+/// </summary>
 public sealed class HostTests
 {
     [Fact]
@@ -58,6 +61,25 @@ public sealed class HostTests
         await using var source = server.CreateDataSource(useVector: false);
         await using var conn = await source.OpenConnectionAsync();
         Assert.Equal(1, await new NpgsqlCommand("SELECT 1", conn).ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task A_damaged_checkpoint_stops_the_server_with_exit_code_1_and_the_reason()
+    {
+        await using var server = await AnnSqlServer.StartAsync();
+        await using (var source = server.CreateDataSource(useVector: false))
+        await using (var conn = await source.OpenConnectionAsync())
+        {
+            await new NpgsqlCommand("CREATE TABLE t (id int PRIMARY KEY)", conn).ExecuteNonQueryAsync();
+            await new NpgsqlCommand("CHECKPOINT", conn).ExecuteNonQueryAsync();
+        }
+
+        await server.StopAsync();
+        await File.WriteAllTextAsync(Path.Combine(server.DataDirectory, "checkpoint", "CURRENT"), "00000000000000FF\n");
+        var (code, output, error) = await AnnSqlCli.RunAsync("serve", "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", server.DataDirectory);
+        Assert.Equal(1, code);
+        Assert.Contains("annsql: checkpoint 00000000000000FF named by CURRENT has no manifest", error, StringComparison.Ordinal);
+        Assert.DoesNotMatch("(?m)^listening on", output);
     }
 
     /// <summary>The value of the first sample line of <paramref name="name"/> in Prometheus text format.</summary>

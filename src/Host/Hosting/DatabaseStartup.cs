@@ -51,8 +51,10 @@ public sealed partial class DatabaseStartup(
         {
             database = await Task.Run(() => Database.Open(directory, options, databaseLogger), stoppingToken);
         }
-        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or OperationCanceledException)
+        catch (Exception e)
         {
+            // The start's boundary: whatever stopped recovery (a damaged log or checkpoint, I/O, a defect) ends the server
+            // with exit code 1 and the reason, never a silent exit 0 or a server that listens without its data.
             Volatile.Write(ref _phase, (int)StartupPhase.Failed);
             _opened.TrySetException(e);
             if (e is OperationCanceledException)
