@@ -333,13 +333,7 @@ public sealed partial class SqlSession
         }
 
         var lines = new List<string>();
-        var root = plan;
-        while (root is ProjectNode p && p.ExplainTarget is not null && root.ExplainLabel == p.ExplainTarget.ExplainLabel)
-        {
-            root = p.ExplainTarget;
-        }
-
-        root.Explain(lines, 0, explain.Analyze);
+        plan.Explain(lines, 0, explain.Analyze);
         if (explain.Analyze)
         {
             if (ctx.DistanceComputations > 0)

@@ -104,12 +104,10 @@ public sealed class ProjectNode(PlanNode input, BoundExpr[] expressions, IReadOn
 
     public override IEnumerable<PlanNode> Children => [input];
 
+    /// <summary>EXPLAIN shows a projection as part of its input, as PostgreSQL does (<see cref="PlanNode.Explain(List{string}, int, bool)"/>).</summary>
     public override string ExplainLabel => input.ExplainLabel;
 
     public override IEnumerable<string> ExplainDetails => input.ExplainDetails;
-
-    /// <summary>EXPLAIN shows projections as part of their input, as PostgreSQL does.</summary>
-    public PlanNode ExplainTarget => input;
 }
 
 /// <summary>LIMIT / OFFSET (values evaluated once per execution; NULL means no limit).</summary>

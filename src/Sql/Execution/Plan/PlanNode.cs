@@ -36,9 +36,26 @@ public abstract class PlanNode
     /// <summary>Rows this node produced in the last execution (EXPLAIN ANALYZE).</summary>
     public long ActualRows { get; protected set; }
 
-    /// <summary>Renders the plan tree like PostgreSQL's text EXPLAIN (without costs).</summary>
-    public void Explain(List<string> lines, int depth, bool analyze)
+    /// <summary>
+    /// Renders the plan tree like PostgreSQL's text EXPLAIN (without costs). As in PostgreSQL's plans, a projection is part
+    /// of the node below it, and a filter directly over a scan is that scan's <c>Filter:</c> line.
+    /// </summary>
+    public void Explain(List<string> lines, int depth, bool analyze) => Explain(lines, depth, analyze, null);
+
+    private void Explain(List<string> lines, int depth, bool analyze, FilterNode? mergedFilter)
     {
+        if (this is ProjectNode projection)
+        {
+            projection.Input.Explain(lines, depth, analyze, mergedFilter);
+            return;
+        }
+
+        if (this is FilterNode filter && mergedFilter is null && !filter.Input.Children.Any() && filter.Input is not ProjectNode)
+        {
+            filter.Input.Explain(lines, depth, analyze, filter);
+            return;
+        }
+
         var sb = new StringBuilder();
         if (depth > 0)
         {
@@ -48,19 +65,25 @@ public abstract class PlanNode
         sb.Append(ExplainLabel);
         if (analyze)
         {
-            sb.Append(System.Globalization.CultureInfo.InvariantCulture, $" (actual rows={ActualRows} loops=1)");
+            long rows = mergedFilter?.ActualRows ?? ActualRows;
+            sb.Append(System.Globalization.CultureInfo.InvariantCulture, $" (actual rows={rows} loops=1)");
         }
 
         lines.Add(sb.ToString());
         string pad = new(' ', depth == 0 ? 2 : (depth * 6) + 2);
-        foreach (var d in ExplainDetails)
+        foreach (var d in ExplainDetails.Concat(mergedFilter?.ExplainDetails ?? []))
         {
             lines.Add(pad + d);
         }
 
+        if (analyze && mergedFilter is not null)
+        {
+            lines.Add(pad + string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Rows Removed by Filter: {ActualRows - mergedFilter.ActualRows}"));
+        }
+
         foreach (var c in Children)
         {
-            c.Explain(lines, depth + 1, analyze);
+            c.Explain(lines, depth + 1, analyze, null);
         }
     }
 
