@@ -78,6 +78,10 @@ public sealed partial class DatabaseStartup(
         try
         {
             await database.WarmUpAsync(warmupTimeout, stoppingToken);
+
+            // Recovery read the checkpoint's files and the log through buffers that are garbage now; one compacting
+            // collection hands that memory back to the operating system instead of leaving it in the heap's reserve.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             Volatile.Write(ref _phase, (int)StartupPhase.Ready);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
