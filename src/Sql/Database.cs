@@ -155,9 +155,12 @@ public sealed partial class Database : IAsyncDisposable
     private void BuildInBackground(Indexing.VectorIndex index) =>
         _ = Task.Run(() =>
         {
+            // Shown in pg_stat_progress_create_index (with no backend: pid 0) and the build-progress metric meanwhile.
+            var progress = new Indexing.IndexBuildProgress(0, index.Info.TableOid, index.Info.Oid);
+            IndexBuilds[index.Info.Oid] = progress;
             try
             {
-                index.Build(Environment.ProcessorCount, null, _shutdown.Token);
+                index.Build(Environment.ProcessorCount, progress, _shutdown.Token);
                 LogIndexBuilt(_logger, index.Info.Name, index.Points, index.BuildTime.TotalSeconds);
                 RequestCheckpoint();
             }
@@ -168,6 +171,10 @@ public sealed partial class Database : IAsyncDisposable
             catch (Exception e) when (e is InvalidOperationException or ArgumentException or OutOfMemoryException)
             {
                 LogIndexBuildFailed(_logger, e, index.Info.Name);
+            }
+            finally
+            {
+                IndexBuilds.TryRemove(index.Info.Oid, out _);
             }
         });
 

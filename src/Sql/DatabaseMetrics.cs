@@ -31,7 +31,7 @@ internal sealed class DatabaseMetrics : IDisposable
 
         _meter.CreateObservableGauge("annsql.index.build.progress", () => database.IndexBuilds.Values.Select(p =>
             new Measurement<double>(p.Percent, Tag("index", IndexName(database, p.IndexOid)))),
-            "%", "Completion of each running CREATE INDEX over both Vamana passes.");
+            "%", "Completion of each running index build (CREATE INDEX, rebuilds at start-up) over both Vamana passes.");
 
         _meter.CreateObservableGauge("annsql.gpu.memory.used", () => database.DeviceScans.DeviceBytes,
             "By", "Device memory held by the GPU mirrors of vector columns.");
