@@ -32,7 +32,8 @@ public sealed partial class Database
             {
                 foreach (string file in Directory.EnumerateFiles(IndexEnvironment.Directory))
                 {
-                    if (!file.EndsWith(DurableFile.TempSuffix, StringComparison.Ordinal))
+                    // Files being written (a build's or merge's .tmp, a merge's .tmp.merging) are not part of any generation.
+                    if (!Path.GetFileName(file).Contains(DurableFile.TempSuffix, StringComparison.Ordinal))
                     {
                         indexFiles.Add(file);
                     }

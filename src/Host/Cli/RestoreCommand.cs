@@ -69,8 +69,10 @@ internal static class RestoreCommand
             Console.WriteLine($"start the server with: annsql serve --data {data}");
             return 0;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        catch (Exception e)
         {
+            // Any failure (a damaged archive, a decompressor's error, Ctrl-C) must not leave a directory a server would
+            // start on with part of the log.
             await Console.Error.WriteLineAsync($"restore failed: {e.Message}");
             RemoveRestored(data, created);
             return 1;

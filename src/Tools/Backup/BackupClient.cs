@@ -33,6 +33,7 @@ public static class BackupClient
             throw new IOException($"backup target file \"{target}\" already exists");
         }
 
+        bool createdDirectory = kind == BackupArchiveKind.Directory && !Directory.Exists(target);
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct);
         // Npgsql's raw COPY API takes only COPY statements: the server runs COPY (BASE_BACKUP) TO STDOUT as BASE_BACKUP.
@@ -51,8 +52,16 @@ public static class BackupClient
             }
             else
             {
-                await using Stream output = BackupArchive.CreateFile(target, kind);
-                summary = await CheckAndCopyAsync(counter, output, ct);
+                await using (Stream output = BackupArchive.CreateFile(target, kind))
+                {
+                    summary = await CheckAndCopyAsync(counter, output, ct);
+                }
+
+                // "backup: ..." is printed only once the archive is on stable storage.
+                await using (var written = new FileStream(target, FileMode.Open, FileAccess.ReadWrite, FileShare.Read))
+                {
+                    written.Flush(flushToDisk: true);
+                }
             }
 
             // Whatever follows the tar's end blocks, then CopyDone and CommandComplete: a server error would surface here.
@@ -70,6 +79,11 @@ public static class BackupClient
             if (!completed && kind != BackupArchiveKind.Directory)
             {
                 File.Delete(target);
+            }
+            else if (!completed)
+            {
+                // A half-extracted directory looks like a data directory a server would start on: leave nothing behind.
+                RemoveDirectoryContents(target, createdDirectory);
             }
         }
     }
@@ -112,5 +126,31 @@ public static class BackupClient
         // The end-of-archive blocks TarReader did not need to look at.
         await tee.CopyToAsync(Stream.Null, ct);
         return new ExtractSummary(files, bytes, last);
+    }
+
+    private static void RemoveDirectoryContents(string directory, bool remove)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return;
+        }
+
+        if (remove)
+        {
+            Directory.Delete(directory, recursive: true);
+            return;
+        }
+
+        foreach (string entry in Directory.EnumerateFileSystemEntries(directory))
+        {
+            if (Directory.Exists(entry))
+            {
+                Directory.Delete(entry, recursive: true);
+            }
+            else
+            {
+                File.Delete(entry);
+            }
+        }
     }
 }
