@@ -82,6 +82,24 @@ public sealed class HostTests
         Assert.DoesNotMatch("(?m)^listening on", output);
     }
 
+    [Fact]
+    public async Task A_port_in_use_stops_the_server_with_exit_code_1()
+    {
+        await using var server = await AnnSqlServer.StartAsync();
+        string data = Path.Combine(Path.GetTempPath(), "annsql-test-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var (code, output, error) = await AnnSqlCli.RunAsync("--listen", $"127.0.0.1:{server.Port}", "--http", "127.0.0.1:0", "--data", data);
+            Assert.Equal(1, code);
+            Assert.Contains($"annsql: could not listen on 127.0.0.1:{server.Port}", error, StringComparison.Ordinal);
+            Assert.DoesNotMatch("(?m)^listening on", output);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
     /// <summary>The value of the first sample line of <paramref name="name"/> in Prometheus text format.</summary>
     private static double Sample(string metrics, string name)
     {

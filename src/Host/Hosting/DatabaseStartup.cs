@@ -87,7 +87,16 @@ public sealed partial class DatabaseStartup(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+        catch (Exception e)
+        {
+            // The database is open and answers (an index that did not warm up falls back to the exact scan): report ready.
+            LogWarmUpFailed(databaseLogger, e);
+            Volatile.Write(ref _phase, (int)StartupPhase.Ready);
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "warm-up failed; the server goes on without it")]
+    private static partial void LogWarmUpFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "recovery failed")]
     private static partial void LogRecoveryFailed(ILogger logger, Exception exception);

@@ -14,6 +14,7 @@ namespace AnnSql.Host.Hosting;
 /// </summary>
 public sealed partial class PgListenerService(
     DatabaseStartup startup,
+    IHostApplicationLifetime lifetime,
     ConnectionSecurity security,
     IOptions<AnnSqlOptions> options,
     ILogger<PgListenerService> logger) : BackgroundService
@@ -37,11 +38,32 @@ public sealed partial class PgListenerService(
         }
 
         var factory = new SqlSessionHandlerFactory(database);
-        var endpoint = AnnSqlOptions.ParseEndPoint(options.Value.Listen);
-        using var listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        listener.Bind(endpoint);
-        listener.Listen(512);
+        Socket listener;
+        try
+        {
+            var endpoint = AnnSqlOptions.ParseEndPoint(options.Value.Listen);
+            listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            if (OperatingSystem.IsLinux())
+            {
+                // SO_REUSEADDR alone, as PostgreSQL sets it: a restart may bind while old connections sit in TIME_WAIT.
+                // (.NET's ReuseAddress also sets SO_REUSEPORT, which would let a second server share the port.)
+                int on = 1;
+                listener.SetRawSocketOption(1 /* SOL_SOCKET */, 2 /* SO_REUSEADDR */, System.Runtime.InteropServices.MemoryMarshal.AsBytes(new ReadOnlySpan<int>(ref on)));
+            }
+
+            listener.Bind(endpoint);
+            listener.Listen(512);
+        }
+        catch (Exception e) when (e is SocketException or FormatException)
+        {
+            // A port in use or a bad --listen: stop with exit code 1, as PostgreSQL's postmaster does.
+            Console.Error.WriteLine($"annsql: could not listen on {options.Value.Listen}: {e.Message}");
+            Environment.ExitCode = 1;
+            lifetime.StopApplication();
+            return;
+        }
+
+        using var listening = listener;
         var bound = (IPEndPoint)listener.LocalEndPoint!;
         Console.WriteLine($"listening on {bound.Address}:{bound.Port}");
         _bound.TrySetResult(bound);

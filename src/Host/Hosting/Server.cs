@@ -100,6 +100,14 @@ internal static class Server
         });
         app.MapPrometheusScrapingEndpoint("/metrics");
         await app.RunAsync();
+
+        // A stop during recovery or the warm-up waits for them (recovery cannot be interrupted), so the database is always
+        // closed with its shutdown checkpoint once it was opened.
+        if (startup.ExecuteTask is { } starting)
+        {
+            await starting.ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+
         if (startup.Database is { } database)
         {
             await database.DisposeAsync();

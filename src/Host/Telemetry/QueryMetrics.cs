@@ -56,11 +56,27 @@ internal static class QueryMetrics
     {
         var text = sql.AsSpan().TrimStart();
         int length = 0;
-        while (length < text.Length && char.IsAsciiLetter(text[length]))
+        while (length < text.Length && (char.IsAsciiLetter(text[length]) || text[length] == '_'))
         {
             length++;
         }
 
-        return length == 0 ? "OTHER" : text[..length].ToString().ToUpperInvariant();
+        // Only known statement keywords become label values, so junk sent by a client cannot add series without bound.
+        foreach (string keyword in Keywords)
+        {
+            if (text[..length].Equals(keyword, StringComparison.OrdinalIgnoreCase))
+            {
+                return keyword;
+            }
+        }
+
+        return "OTHER";
     }
+
+    private static readonly string[] Keywords =
+    [
+        "SELECT", "INSERT", "UPDATE", "DELETE", "COPY", "WITH", "VALUES", "CREATE", "DROP", "ALTER", "TRUNCATE", "BEGIN", "START",
+        "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE", "PREPARE", "EXECUTE", "DEALLOCATE", "EXPLAIN", "SET", "SHOW", "RESET",
+        "DISCARD", "VACUUM", "REINDEX", "CHECKPOINT", "LOCK", "ANALYZE", "BASE_BACKUP",
+    ];
 }
