@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
 
@@ -35,4 +36,27 @@ public static class Crc32C
 
     /// <summary>CRC-32C of one buffer.</summary>
     public static uint Compute(ReadOnlySpan<byte> data) => Finish(Append(Seed, data));
+
+    /// <summary>CRC-32C of what <paramref name="stream"/> holds from its position to its end, read in 1 MiB pooled chunks.</summary>
+    /// <exception cref="IOException">the stream cannot be read.</exception>
+    public static uint Compute(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            uint crc = Seed;
+            int read;
+            while ((read = stream.Read(buffer)) > 0)
+            {
+                crc = Append(crc, buffer.AsSpan(0, read));
+            }
+
+            return Finish(crc);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using AnnSql.Index.Storage;
 
 namespace AnnSql.Sql.Storage;
@@ -71,7 +70,7 @@ public static class BackupVerifier
                 throw new InvalidDataException($"\"{entry.Path}\" is damaged: {stream.Length} bytes, expected {entry.Size}");
             }
 
-            uint crc = Crc(stream);
+            uint crc = Crc32C.Compute(stream);
             if (crc != entry.Crc)
             {
                 throw new InvalidDataException($"\"{entry.Path}\" is damaged: CRC32C {crc:X8}, expected {entry.Crc:X8}");
@@ -116,26 +115,6 @@ public static class BackupVerifier
         if (end != label.EndLsn)
         {
             throw new InvalidDataException($"the backup's log ends at LSN {end:X16}, but {BackupLabel.FileName} says {label.EndLsn:X16}");
-        }
-    }
-
-    internal static uint Crc(Stream stream)
-    {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
-        try
-        {
-            uint crc = Crc32C.Seed;
-            int read;
-            while ((read = stream.Read(buffer)) > 0)
-            {
-                crc = Crc32C.Append(crc, buffer.AsSpan(0, read));
-            }
-
-            return Crc32C.Finish(crc);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using AnnSql.Index.Storage;
 
 namespace AnnSql.Sql.Storage;
@@ -91,25 +90,10 @@ public sealed class CheckpointReader
             throw new InvalidDataException($"checkpoint file \"{path}\" is damaged: {stream.Length} bytes, expected {entry.Size}");
         }
 
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
-        try
+        uint crc = Crc32C.Compute(stream);
+        if (crc != entry.Crc)
         {
-            uint crc = Crc32C.Seed;
-            int read;
-            while ((read = stream.Read(buffer)) > 0)
-            {
-                crc = Crc32C.Append(crc, buffer.AsSpan(0, read));
-            }
-
-            crc = Crc32C.Finish(crc);
-            if (crc != entry.Crc)
-            {
-                throw new InvalidDataException($"checkpoint file \"{path}\" is damaged: CRC32C {crc:X8}, expected {entry.Crc:X8}");
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            throw new InvalidDataException($"checkpoint file \"{path}\" is damaged: CRC32C {crc:X8}, expected {entry.Crc:X8}");
         }
     }
 }
