@@ -84,23 +84,7 @@ internal static class RestoreCommand
     {
         try
         {
-            if (created)
-            {
-                Directory.Delete(data, recursive: true);
-                return;
-            }
-
-            foreach (string entry in Directory.EnumerateFileSystemEntries(data))
-            {
-                if (Directory.Exists(entry))
-                {
-                    Directory.Delete(entry, recursive: true);
-                }
-                else
-                {
-                    File.Delete(entry);
-                }
-            }
+            BackupArchive.RemoveWritten(data, created);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

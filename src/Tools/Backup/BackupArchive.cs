@@ -174,6 +174,38 @@ public static class BackupArchive
         return new ExtractSummary(files, bytes, File.Exists(Path.Combine(from, LabelFileName)) ? LabelFileName : null);
     }
 
+    /// <summary>
+    /// Removes what a failed backup or restore wrote into <paramref name="directory"/>: the directory itself when
+    /// <paramref name="created"/> (it did not exist before), else everything in it (it was empty before). A half-written
+    /// directory must not be left where a server could start on it.
+    /// </summary>
+    /// <exception cref="IOException">an entry cannot be removed.</exception>
+    public static void RemoveWritten(string directory, bool created)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return;
+        }
+
+        if (created)
+        {
+            Directory.Delete(directory, recursive: true);
+            return;
+        }
+
+        foreach (string entry in Directory.EnumerateFileSystemEntries(directory))
+        {
+            if (Directory.Exists(entry))
+            {
+                Directory.Delete(entry, recursive: true);
+            }
+            else
+            {
+                File.Delete(entry);
+            }
+        }
+    }
+
     /// <summary>Whether <paramref name="directory"/> is missing or empty.</summary>
     public static bool IsMissingOrEmpty(string directory) =>
         !Directory.Exists(directory) || !Directory.EnumerateFileSystemEntries(directory).Any();

@@ -83,7 +83,7 @@ public static class BackupClient
             else if (!completed)
             {
                 // A half-extracted directory looks like a data directory a server would start on: leave nothing behind.
-                RemoveDirectoryContents(target, createdDirectory);
+                BackupArchive.RemoveWritten(target, createdDirectory);
             }
         }
     }
@@ -126,31 +126,5 @@ public static class BackupClient
         // The end-of-archive blocks TarReader did not need to look at.
         await tee.CopyToAsync(Stream.Null, ct);
         return new ExtractSummary(files, bytes, last);
-    }
-
-    private static void RemoveDirectoryContents(string directory, bool remove)
-    {
-        if (!Directory.Exists(directory))
-        {
-            return;
-        }
-
-        if (remove)
-        {
-            Directory.Delete(directory, recursive: true);
-            return;
-        }
-
-        foreach (string entry in Directory.EnumerateFileSystemEntries(directory))
-        {
-            if (Directory.Exists(entry))
-            {
-                Directory.Delete(entry, recursive: true);
-            }
-            else
-            {
-                File.Delete(entry);
-            }
-        }
     }
 }
