@@ -463,7 +463,7 @@ public sealed class ProductQuantizerTests(ProductQuantizerTests.MnistQuantizers 
     }
 
     /// <summary>Mean over <paramref name="rows"/> of the squared L2 distance between each row and its decoded code.</summary>
-    private static double Distortion(ProductQuantizer pq, ReadOnlySpan<float> rows, int count)
+    internal static double Distortion(ProductQuantizer pq, ReadOnlySpan<float> rows, int count)
     {
         byte[] code = new byte[pq.Chunks];
         float[] decoded = new float[pq.Dimensions];

@@ -113,8 +113,8 @@ public sealed class GpuKMeansTests(GpuFixture data)
         Assert.Equal(Save(gpu), Save(again));
 
         // Held-out rows: the device's codebooks quantize within 2% of the CPU's.
-        double cpuError = Distortion(cpu, heldOut, HeldOut);
-        double gpuError = Distortion(gpu, heldOut, HeldOut);
+        double cpuError = ProductQuantizerTests.Distortion(cpu, heldOut, HeldOut);
+        double gpuError = ProductQuantizerTests.Distortion(gpu, heldOut, HeldOut);
         Assert.InRange(gpuError / cpuError, 0.98, 1.02);
     }
 
@@ -148,23 +148,6 @@ public sealed class GpuKMeansTests(GpuFixture data)
         }
 
         return (columns, rows);
-    }
-
-    /// <summary>Mean squared L2 error between rows and their decoded codes.</summary>
-    private static double Distortion(ProductQuantizer pq, ReadOnlySpan<float> rows, int count)
-    {
-        byte[] code = new byte[pq.Chunks];
-        float[] decoded = new float[pq.Dimensions];
-        double sum = 0;
-        for (int i = 0; i < count; i++)
-        {
-            ReadOnlySpan<float> row = rows.Slice(i * pq.Dimensions, pq.Dimensions);
-            pq.Encode(row, code);
-            pq.Decode(code, decoded);
-            sum += VectorDistances.L2Squared(row, decoded);
-        }
-
-        return sum / count;
     }
 
     private static byte[] Save(ProductQuantizer pq)
