@@ -197,39 +197,26 @@ public sealed class VectorFileReader : IMatrixReader
     }
 
     /// <summary>Reads the whole file into one row-major array of floats (uint8 values are widened).</summary>
-    public static (float[] Values, int Rows, int Dimensions) ReadAllFloats(string path)
-    {
-        using VectorFileReader reader = Open(path);
-        List<float[]> chunks = [];
-        int rows = 0;
-        int chunkRows = Math.Max(1, (1 << 20) / reader.Dimensions);
-        while (true)
-        {
-            float[] chunk = new float[chunkRows * reader.Dimensions];
-            int n = reader.Read(chunk.AsSpan());
-            if (n == 0)
-            {
-                break;
-            }
-
-            chunks.Add(n == chunkRows ? chunk : chunk[..(n * reader.Dimensions)]);
-            rows += n;
-        }
-
-        return (Concat(chunks, (long)rows * reader.Dimensions, path), rows, reader.Dimensions);
-    }
+    public static (float[] Values, int Rows, int Dimensions) ReadAllFloats(string path) =>
+        ReadAll<float>(path, static (reader, chunk) => reader.Read(chunk));
 
     /// <summary>Reads the whole int32 file (<c>.ibin</c>, <c>.ivecs</c>) into one row-major array.</summary>
-    public static (int[] Values, int Rows, int Dimensions) ReadAllInts(string path)
+    public static (int[] Values, int Rows, int Dimensions) ReadAllInts(string path) =>
+        ReadAll<int>(path, static (reader, chunk) => reader.Read(chunk));
+
+    private delegate int ChunkReader<T>(VectorFileReader reader, Span<T> chunk);
+
+    /// <summary>Reads <paramref name="path"/> in chunks of about 1 Mi values with <paramref name="read"/> and joins them.</summary>
+    private static (T[] Values, int Rows, int Dimensions) ReadAll<T>(string path, ChunkReader<T> read)
     {
         using VectorFileReader reader = Open(path);
-        List<int[]> chunks = [];
+        List<T[]> chunks = [];
         int rows = 0;
         int chunkRows = Math.Max(1, (1 << 20) / reader.Dimensions);
         while (true)
         {
-            int[] chunk = new int[chunkRows * reader.Dimensions];
-            int n = reader.Read(chunk.AsSpan());
+            T[] chunk = new T[chunkRows * reader.Dimensions];
+            int n = read(reader, chunk);
             if (n == 0)
             {
                 break;
